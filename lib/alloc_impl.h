@@ -1,0 +1,72 @@
+/* alloc_impl.h - private contract between the dispatch layer (lib/alloc.c) and the
+ * backends.  Not installed: programs see only alloc_api.h and the backends' headers. */
+#ifndef KVALLOC_ALLOC_IMPL_H
+#define KVALLOC_ALLOC_IMPL_H
+
+#include "alloc_api.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+
+/* One backend: the functions behind alloc_api.h.  `create` receives a configuration
+ * that alloc_config_check has accepted and returns an instance whose first member is
+ * a struct alloc; the dispatch layer fills in `vt` and `cfg` afterwards. */
+typedef struct alloc_backend {
+    const char *name;
+    void (*defaults)(alloc_config *cfg);
+    /* ALLOC_OK, or ALLOC_EINVAL with a sentence in msg naming the field. */
+    alloc_status (*check_config)(const alloc_config *cfg, char *msg, size_t msglen);
+    alloc_status (*create)(const alloc_config *cfg, alloc_t **out);
+    void (*destroy)(alloc_t *a);
+    void *(*malloc)(alloc_t *a, size_t size);
+    void *(*calloc)(alloc_t *a, size_t n, size_t size);
+    void *(*realloc)(alloc_t *a, void *p, size_t size);
+    void (*free)(alloc_t *a, void *p);                /* p != NULL */
+    void (*free_sized)(alloc_t *a, void *p, size_t size); /* p != NULL */
+    size_t (*usable_size)(const alloc_t *a, const void *p); /* p != NULL */
+    size_t (*good_size)(const alloc_t *a, size_t size);
+    alloc_status (*check)(const alloc_t *a);
+    void (*get_stats)(const alloc_t *a, alloc_stats *out);
+    size_t (*alignment)(const alloc_t *a);
+} alloc_backend;
+
+/* The common head of every instance.  Backends embed it as their first member.
+ * cfg.backend points at the backend's static name; cfg.zmalloc.base at a static
+ * string; cfg.slab.sizes, when set, at a copy the backend owns. */
+struct alloc {
+    const alloc_backend *vt;
+    alloc_config cfg;
+};
+
+/* The backends this library was built with (lib/registry.c, compiled once per
+ * library target).  NULL-terminated. */
+extern const alloc_backend *const alloc_backends[];
+
+/* Each backend's vtable, defined in its own directory.  A backend's create sets
+ * a->vt and a->cfg itself, so it may report errors from inside create. */
+extern const alloc_backend alloc_backend_zmalloc;
+extern const alloc_backend alloc_backend_slab;
+
+/* Reports a bad call on `a`: formats "<backend> instance <addr>: <message>", then
+ * calls the instance's on_error, or prints on stderr and aborts when it has none.
+ * Returns only if the handler returns. */
+void alloc_report(const alloc_t *a, alloc_status status, const void *ptr,
+                  const char *fmt, ...) ALLOC_ATTR_FORMAT(4, 5);
+
+/* Writes a formatted message into msg (if not NULL) and returns ALLOC_EINVAL: the
+ * one-line idiom of check_config. */
+alloc_status alloc_config_error(char *msg, size_t msglen, const char *fmt, ...)
+    ALLOC_ATTR_FORMAT(3, 4);
+
+/* n * size without overflow: 1 and *total set, or 0 when it does not fit. */
+static inline int alloc_mul_ok(size_t n, size_t size, size_t *total)
+{
+    return !__builtin_mul_overflow(n, size, total);
+}
+
+static inline size_t alloc_align_up(size_t n, size_t align)
+{
+    return (n + align - 1) & ~(align - 1);
+}
+
+#endif /* KVALLOC_ALLOC_IMPL_H */
