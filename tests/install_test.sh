@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the build into a scratch prefix, then builds an outside program the two
+# ways a user would: with the pkg-config file and with find_package(kvalloc).
+# Usage: install_test.sh <build-dir> <source-dir>
+set -euo pipefail
+build=$1 src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+prefix=$work/prefix
+cmake --install "$build" --prefix "$prefix" >/dev/null
+libdir=$(find "$prefix" -name kvalloc.pc -printf '%h\n' | head -n 1)
+[ -n "$libdir" ] || { echo "kvalloc.pc was not installed" >&2; exit 1; }
+export PKG_CONFIG_PATH=$libdir
+
+echo "== pkg-config kvalloc: both backends"
+cc -std=c11 -Wall -Werror -o "$work/both" "$src/examples/switch_backend.c" \
+   $(pkg-config --cflags --libs kvalloc)
+"$work/both" slab
+"$work/both" zmalloc
+
+echo "== pkg-config kvalloc_slab: one backend, the other is refused by name"
+cc -std=c11 -Wall -Werror -o "$work/slab_only" "$src/examples/switch_backend.c" \
+   $(pkg-config --cflags --libs kvalloc_slab)
+"$work/slab_only" slab
+if "$work/slab_only" zmalloc 2>"$work/err"; then
+  echo "a slab-only program accepted the zmalloc backend" >&2; exit 1
+fi
+grep -q 'unknown backend' "$work/err"
+if nm "$work/slab_only" | grep -q ' mallocx$'; then
+  echo "a slab-only program links jemalloc" >&2; exit 1
+fi
+
+echo "== find_package(kvalloc)"
+cmake -S "$src/tests/install_consumer" -B "$work/consumer" \
+      -DCMAKE_PREFIX_PATH="$prefix" -DEXAMPLE_SOURCE="$src/examples/switch_backend.c" >/dev/null
+cmake --build "$work/consumer" >/dev/null
+"$work/consumer/consumer" zmalloc
+"$work/consumer/consumer" slab
+echo "install test passed"
