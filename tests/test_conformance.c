@@ -237,7 +237,7 @@ START_TEST(powers_of_two)
             for (size_t k = 0; k < n; k += 4096)
                 p[k] = pattern(sh, k);
             p[n - 1] = 0x5a;
-            for (size_t k = 0; k < n; k += 4096)
+            for (size_t k = 0; k < n - 1; k += 4096)
                 ck_assert_uint_eq(p[k], pattern(sh, k));
             ck_assert_uint_eq(p[n - 1], 0x5a);
             alloc_stats s;

@@ -1,0 +1,394 @@
+/* slab_backend.c - the slab backend's vtable, instance creation, and the block calls:
+ * malloc pops a class's LIFO free list, free validates the pointer against the page
+ * directory and the page's free bitmap before pushing it back. */
+#include "slab_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef KVALLOC_DEBUG
+/* Fresh blocks read as 0xAA and freed ones as 0x55 (past the free-list link), so
+ * reads of uninitialised or freed memory show up in tests. */
+#define SLAB_FILL_ALLOC 0xAA
+#define SLAB_FILL_FREE 0x55
+#endif
+
+static void slab_destroy(alloc_t *a);
+
+static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
+{
+    unsigned n = slab_do_table(cfg, NULL, NULL, 0);
+    size_t sizes[SLAB_MAX_CLASSES + 1];
+    unsigned perslab[SLAB_MAX_CLASSES + 1];
+    slab_do_table(cfg, sizes, perslab, n);
+
+    slab_t *s = aligned_alloc(SLAB_CACHE_LINE, alloc_align_up(sizeof *s, SLAB_CACHE_LINE));
+    if (s == NULL)
+        return ALLOC_ENOMEM;
+    memset(s, 0, sizeof *s);
+    s->base.vt = &alloc_backend_slab;
+    s->base.cfg = *cfg;
+    s->base.cfg.slab.chunk_max = slab_effective_chunk_max(cfg);
+    s->ts = cfg->thread_safe;
+    s->nclasses = n;
+    s->page_size = cfg->slab.page_size;
+    s->page_shift = (unsigned)__builtin_ctzll(cfg->slab.page_size);
+    s->chunk_max = s->base.cfg.slab.chunk_max;
+    s->mem_limit = cfg->mem_limit;
+
+    if (cfg->slab.sizes != NULL) {
+        s->sizes_copy = malloc(cfg->slab.nsizes * sizeof *s->sizes_copy);
+        if (s->sizes_copy == NULL)
+            goto fail;
+        memcpy(s->sizes_copy, cfg->slab.sizes, cfg->slab.nsizes * sizeof *s->sizes_copy);
+        s->base.cfg.slab.sizes = s->sizes_copy;
+    }
+    s->classes = aligned_alloc(SLAB_CACHE_LINE, (n + 1) * sizeof *s->classes);
+    if (s->classes == NULL)
+        goto fail;
+    memset(s->classes, 0, (n + 1) * sizeof *s->classes);
+    unsigned most = 0;
+    for (unsigned id = 1; id <= n; id++) {
+        slab_class *c = &s->classes[id];
+        c->id = id;
+        c->size = sizes[id - 1];
+        c->perslab = perslab[id - 1];
+        c->div_magic = UINT64_MAX / c->size + 1;
+        if (c->perslab > most)
+            most = c->perslab;
+    }
+    s->bitmap_words = (most + 63) / 64;
+    if (!slab_lookup_build(s) || !slab_dir_init(s) || !slab_large_init(s))
+        goto fail;
+    if (cfg->slab.prealloc && !slab_prealloc(s))
+        goto fail;
+    *out = &s->base;
+    return ALLOC_OK;
+fail:
+    slab_destroy(&s->base);
+    return ALLOC_ENOMEM;
+}
+
+static void slab_destroy(alloc_t *a)
+{
+    slab_t *s = slab_of(a);
+    slab_pages_destroy(s);
+    slab_large_destroy(s);
+    free(s->lookup);
+    free(s->classes);
+    free(s->sizes_copy);
+    free(s);
+}
+
+static void count_failure(slab_t *s)
+{
+    atomic_fetch_add_explicit(&s->failed_allocs, 1, memory_order_relaxed);
+}
+
+/* Pops a chunk for a request of `size`; c->lock held.  Each popped entry is checked
+ * against the directory and its page's bitmap before it is trusted: a write after free
+ * that changed a link is caught here, reported by the caller (*corrupt), and the list
+ * is rebuilt from the bitmaps, which such a write cannot reach. */
+static void *do_class_alloc(slab_t *s, slab_class *c, size_t size, bool *corrupt)
+{
+    for (;;) {
+        if (c->free_head == NULL && !slab_do_newslab(s, c))
+            return NULL;
+        char *p = c->free_head;
+        slab_page *pg = slab_dir_find(s, p);
+        size_t off = pg != NULL ? (size_t)(p - pg->base) : 0;
+        size_t i = slab_chunk_index(c, off);
+        if (pg == NULL || atomic_load_explicit(&pg->class_id, memory_order_relaxed) != c->id ||
+            i * c->size != off || i >= c->perslab || !slab_bit_get(pg, i)) {
+            *corrupt = true;
+            slab_do_rebuild_free_list(c);
+            continue;
+        }
+        c->free_head = *(void **)p;
+        slab_bit_clear(pg, i);
+        pg->nfree--;
+        c->free_chunks--;
+        c->used_chunks++;
+        c->requested += size;
+        c->allocs++;
+        return p;
+    }
+}
+
+void *slab_malloc(alloc_t *a, size_t size)
+{
+    slab_t *s = slab_of(a);
+#ifdef KVALLOC_DEBUG
+    assert(a->vt == &alloc_backend_slab);
+#endif
+    unsigned id = slab_class_for(s, size);
+    if (id == 0) {
+        void *p = slab_large_alloc(s, size);
+        if (p == NULL)
+            count_failure(s);
+        return p;
+    }
+    slab_class *c = &s->classes[id];
+    bool corrupt = false;
+    slab_lock(s, &c->lock);
+    void *p = do_class_alloc(s, c, size, &corrupt);
+    slab_unlock(s, &c->lock);
+    if (corrupt)
+        alloc_report(a, ALLOC_ECORRUPT, NULL,
+                     "the free list of class %u (%zu-byte chunks) held an entry that is no "
+                     "free chunk (a write after free?); it was rebuilt from the page bitmaps",
+                     id, c->size);
+    if (p == NULL) {
+        count_failure(s);
+        return NULL;
+    }
+    slab_peak_raise(&s->peak_used, slab_counter_add(s, &s->used_total, c->size));
+#ifdef KVALLOC_DEBUG
+    memset(p, SLAB_FILL_ALLOC, c->size);
+#endif
+    return p;
+}
+
+void *slab_calloc(alloc_t *a, size_t n, size_t size)
+{
+    size_t total;
+    if (!alloc_mul_ok(n, size, &total)) {
+        count_failure(slab_of(a));
+        return NULL;
+    }
+    void *p = slab_malloc(a, total);
+    /* A large block is a fresh anonymous mapping: already zero. */
+    if (p != NULL && total <= slab_of(a)->chunk_max)
+        memset(p, 0, total);
+    return p;
+}
+
+/* What a pointer into a page turned out to be. */
+typedef enum chunk_verdict { CHUNK_LIVE, CHUNK_FREE, CHUNK_INTERIOR, CHUNK_POOL } chunk_verdict;
+
+/* Locks the class that owns pg (retrying if a page move changes it meanwhile) and says
+ * whether p is a live chunk start.  Returns the class locked, or NULL for a pool page. */
+static slab_class *lock_owner(slab_t *s, slab_page *pg, const void *p, size_t *index,
+                              chunk_verdict *v)
+{
+    for (;;) {
+        unsigned id = atomic_load_explicit(&pg->class_id, memory_order_acquire);
+        if (id == 0) {
+            *v = CHUNK_POOL;
+            return NULL;
+        }
+        slab_class *c = &s->classes[id];
+        slab_lock(s, &c->lock);
+        if (atomic_load_explicit(&pg->class_id, memory_order_relaxed) != id) {
+            slab_unlock(s, &c->lock);
+            continue;
+        }
+        size_t off = (size_t)((const char *)p - pg->base);
+        size_t i = slab_chunk_index(c, off);
+        *index = i;
+        if (i * c->size != off || i >= c->perslab)
+            *v = CHUNK_INTERIOR;
+        else
+            *v = slab_bit_get(pg, i) ? CHUNK_FREE : CHUNK_LIVE;
+        return c;
+    }
+}
+
+static void report_bad(alloc_t *a, const char *call, const void *p, chunk_verdict v,
+                       const slab_class *c)
+{
+    switch (v) {
+    case CHUNK_FREE:
+        alloc_report(a, ALLOC_EDOUBLEFREE, p,
+                     "%s(%p): this %zu-byte block of class %u is already free", call, p,
+                     c->size, c->id);
+        break;
+    case CHUNK_INTERIOR:
+        alloc_report(a, ALLOC_EFOREIGN, p,
+                     "%s(%p): not the start of a block: it points into a page of class %u "
+                     "(%zu-byte chunks) but not at a chunk; pass the pointer malloc returned",
+                     call, p, c->id, c->size);
+        break;
+    case CHUNK_POOL:
+        alloc_report(a, ALLOC_EFOREIGN, p,
+                     "%s(%p): it lies in a free page of the pool, which holds no block", call, p);
+        break;
+    case CHUNK_LIVE:
+        break;
+    }
+}
+
+static void report_foreign(alloc_t *a, const char *call, const void *p)
+{
+    alloc_report(a, ALLOC_EFOREIGN, p,
+                 "%s(%p): not a block of this instance (in none of its pages and not one of "
+                 "its large blocks); free it with the allocator that returned it", call, p);
+}
+
+/* Frees p; `size` is the caller's requested size when `sized`. */
+static void free_block(alloc_t *a, void *p, size_t size, bool sized, const char *call)
+{
+    slab_t *s = slab_of(a);
+    slab_page *pg = slab_dir_find(s, p);
+    if (pg == NULL) {
+        if (slab_large_free(s, p) != ALLOC_OK)
+            report_foreign(a, call, p);
+        return;
+    }
+    size_t i = 0;
+    chunk_verdict v;
+    slab_class *c = lock_owner(s, pg, p, &i, &v);
+    if (v != CHUNK_LIVE) {
+        if (c != NULL)
+            slab_unlock(s, &c->lock);
+        report_bad(a, call, p, v, c);
+        return;
+    }
+#ifdef KVALLOC_DEBUG
+    memset(p, SLAB_FILL_FREE, c->size);
+#endif
+    *(void **)p = c->free_head;
+    c->free_head = p;
+    slab_bit_set(pg, i);
+    pg->nfree++;
+    c->free_chunks++;
+    c->used_chunks--;
+    c->frees++;
+    if (sized && slab_class_for(s, size) == c->id)
+        c->requested -= size < c->requested ? size : c->requested;
+    else
+        c->unsized_frees++;
+    size_t chunk = c->size;
+    slab_unlock(s, &c->lock);
+    slab_counter_sub(s, &s->used_total, chunk);
+}
+
+void slab_free(alloc_t *a, void *p)
+{
+    if (p != NULL)
+        free_block(a, p, 0, false, "free");
+}
+
+void slab_free_sized(alloc_t *a, void *p, size_t size)
+{
+    if (p != NULL)
+        free_block(a, p, size, true, "free_sized");
+}
+
+/* Stays in place when the new size has the same class (or, on the large path, the
+ * same mapped length); otherwise allocate, copy, free.  A failed realloc leaves p. */
+void *slab_realloc(alloc_t *a, void *p, size_t size)
+{
+    if (p == NULL)
+        return slab_malloc(a, size);
+    if (size == 0) {
+        slab_free(a, p);
+        return NULL;
+    }
+    slab_t *s = slab_of(a);
+    size_t old;
+    slab_page *pg = slab_dir_find(s, p);
+    if (pg != NULL) {
+        size_t i = 0;
+        chunk_verdict v;
+        slab_class *c = lock_owner(s, pg, p, &i, &v);
+        if (v != CHUNK_LIVE) {
+            if (c != NULL)
+                slab_unlock(s, &c->lock);
+            report_bad(a, "realloc", p, v, c);
+            return NULL;
+        }
+        old = c->size;
+        if (slab_class_for(s, size) == c->id) {
+            /* The old request's size is unknown: counted like an unsized free. */
+            c->requested += size;
+            c->unsized_frees++;
+            slab_unlock(s, &c->lock);
+            return p;
+        }
+        slab_unlock(s, &c->lock);
+    } else {
+        old = slab_large_size(s, p);
+        if (old == 0) {
+            report_foreign(a, "realloc", p);
+            return NULL;
+        }
+        if (size > s->chunk_max && slab_large_round(size) == old)
+            return p;
+    }
+    void *q = slab_malloc(a, size);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, old < size ? old : size);
+    slab_free(a, p);
+    atomic_fetch_add_explicit(&s->realloc_moves, 1, memory_order_relaxed);
+    return q;
+}
+
+size_t slab_usable_size(const alloc_t *a, const void *p)
+{
+    const slab_t *s = slab_cof(a);
+    if (p == NULL)
+        return 0;
+    slab_page *pg = slab_dir_find(s, p);
+    if (pg == NULL) {
+        size_t len = slab_large_size(s, p);
+        if (len == 0)
+            report_foreign((alloc_t *)a, "usable_size", p);
+        return len;
+    }
+    unsigned id = atomic_load_explicit(&pg->class_id, memory_order_acquire);
+    if (id == 0) {
+        report_bad((alloc_t *)a, "usable_size", p, CHUNK_POOL, NULL);
+        return 0;
+    }
+    const slab_class *c = &s->classes[id];
+    size_t off = (size_t)((const char *)p - pg->base);
+    size_t i = slab_chunk_index(c, off);
+    if (i * c->size != off || i >= c->perslab) {
+        report_bad((alloc_t *)a, "usable_size", p, CHUNK_INTERIOR, c);
+        return 0;
+    }
+    return c->size;
+}
+
+size_t slab_good_size(const alloc_t *a, size_t size)
+{
+    const slab_t *s = slab_cof(a);
+    unsigned id = slab_class_for(s, size);
+    if (id != 0)
+        return s->classes[id].size;
+    size_t len = slab_large_round(size);
+    if (s->mem_limit != 0 && len > s->mem_limit)
+        return 0;
+    return len;
+}
+
+unsigned slab_size_class(const alloc_t *a, size_t size)
+{
+    return slab_class_for(slab_cof(a), size);
+}
+
+static size_t slab_alignment(const alloc_t *a)
+{
+    (void)a;
+    return SLAB_ALIGN;
+}
+
+const alloc_backend alloc_backend_slab = {
+    .name = "slab",
+    .defaults = slab_fill_defaults,
+    .check_config = slab_check_config,
+    .create = slab_create,
+    .destroy = slab_destroy,
+    .malloc = slab_malloc,
+    .calloc = slab_calloc,
+    .realloc = slab_realloc,
+    .free = slab_free,
+    .free_sized = slab_free_sized,
+    .usable_size = slab_usable_size,
+    .good_size = slab_good_size,
+    .check = slab_check,
+    .get_stats = slab_get_stats,
+    .alignment = slab_alignment,
+};

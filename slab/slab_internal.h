@@ -1,0 +1,270 @@
+/* slab_internal.h - the slab backend's private structures, shared by its files: the
+ * instance, the size classes, page metadata kept outside the pages, the page
+ * directory that maps an address to its page in O(1), and the locks. */
+#ifndef KVALLOC_SLAB_INTERNAL_H
+#define KVALLOC_SLAB_INTERNAL_H
+
+#include "alloc_impl.h"
+#include "slab.h"
+
+#include <assert.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SLAB_ALIGN 8u              /* memcached's CHUNK_ALIGN_BYTES */
+#define SLAB_CACHE_LINE 64
+#define SLAB_ADDR_BITS 48          /* user-space addresses on x86-64 and arm64 */
+#define SLAB_LARGE_GRAIN 4096u     /* large blocks are mapped in 4 KiB units */
+#define SLAB_LOOKUP_MAX 32768u     /* sizes up to this find their class in a table */
+#define SLAB_MIN_PAGE ((size_t)4096)
+#define SLAB_MAX_PAGE ((size_t)1 << 30)
+#define SLAB_MAX_CLASSES 255u
+#define SLAB_DEFAULT_CLASSES 63u   /* memcached: MAX_NUMBER_OF_SLAB_CLASSES - 1 */
+
+__extension__ typedef unsigned __int128 slab_u128;
+
+/* A test-and-test-and-set lock.  Held for a handful of instructions on the hot path,
+ * so spinning beats a syscall; after a while it yields so a preempted holder can run. */
+typedef struct slab_spinlock {
+    atomic_int held;
+} slab_spinlock;
+
+void slab_lock_slow(slab_spinlock *l);
+
+static inline void slab_lock_raw(slab_spinlock *l)
+{
+    if (atomic_exchange_explicit(&l->held, 1, memory_order_acquire) != 0)
+        slab_lock_slow(l);
+}
+
+static inline void slab_unlock_raw(slab_spinlock *l)
+{
+    atomic_store_explicit(&l->held, 0, memory_order_release);
+}
+
+/* Metadata of one page, outside the page so a stray write into a block cannot damage
+ * it.  Invariants: nfree == popcount(bitmap[0 .. perslab of class_id)) and bits at or
+ * above that perslab are 0; the page lies in exactly one list (its class's, or the
+ * pool's when class_id == 0), ordered oldest first. */
+typedef struct slab_page {
+    char *base;                     /* page_size-aligned start */
+    struct slab_page *older, *newer;
+    _Atomic unsigned class_id;      /* 0: free page in the pool; changes under both the
+                                       old and the new owner's lock */
+    unsigned nfree;                 /* free chunks in this page */
+    uint64_t bitmap[];              /* bit i set: chunk i is free */
+} slab_page;
+
+/* One size class.  Invariants, under `lock`:
+ *   free_chunks + used_chunks == total_pages * perslab
+ *   free_chunks == length of the free list == sum of the pages' nfree
+ * and every free-list entry is a chunk start in a page of this class whose bit is set.
+ * Padded to a cache line so neighbouring classes' locks do not share one. */
+typedef struct slab_class {
+    _Alignas(SLAB_CACHE_LINE) slab_spinlock lock;
+    unsigned id;
+    unsigned perslab;
+    size_t size;                    /* chunk size, a multiple of 8 */
+    uint64_t div_magic;             /* floor(2^64 / size) + 1: offset / size by multiply */
+    void *free_head;                /* LIFO list linked through each free chunk's first word */
+    size_t free_chunks, used_chunks, total_pages;
+    slab_page *oldest, *newest;
+    size_t requested;               /* sum of requested sizes; see slab_class_info */
+    unsigned long long allocs, frees, unsized_frees;
+} slab_class;
+
+/* Open-addressing table of large blocks, address -> mapped length.  Invariants:
+ * count == live entries, bytes == sum of their lengths, count * 2 <= cap. */
+typedef struct slab_large_table {
+    uintptr_t *keys;                /* 0: empty slot */
+    size_t *lens;
+    size_t cap, count, bytes;
+    unsigned long long allocs, frees;
+} slab_large_table;
+
+/* One leaf of the page directory: 1 << dir_leaf_bits slots. */
+typedef _Atomic(slab_page *) slab_dir_slot;
+
+/* The instance.  Locks: each class's own lock guards that class; `page_lock` guards the
+ * pool (classes[0]'s page list and total_pages), the directory's writers, the list of
+ * all pages and the prealloc region; `large_lock` guards the large table.  Order: class
+ * locks by ascending id, then page_lock; large_lock is never held with another lock.
+ * held == (pages in classes + pool pages) * page_size + large.bytes, kept in one atomic
+ * so both the page and the large path can test mem_limit against it exactly. */
+typedef struct slab {
+    struct alloc base;
+    int ts;                         /* thread_safe: take locks and use atomic counters */
+    unsigned nclasses;              /* chunk classes are classes[1 .. nclasses] */
+    unsigned page_shift;
+    size_t page_size, chunk_max, mem_limit;
+    size_t *sizes_copy;             /* cfg.slab.sizes points here when set */
+    slab_class *classes;            /* nclasses + 1 entries; [0] is the pool */
+    uint8_t *lookup;                /* lookup[(size + 7) / 8] = class, size <= lookup_max */
+    size_t lookup_max;
+    size_t bitmap_words;            /* per page: enough for the largest perslab */
+
+    _Alignas(SLAB_CACHE_LINE) slab_spinlock page_lock;
+    slab_page **all_pages;          /* every page ever mapped, for check and destroy */
+    size_t npages, cap_pages;
+    char *region;                   /* prealloc: one mapping of whole pages */
+    size_t region_len, region_used;
+    _Atomic(slab_dir_slot *) *dir_root;
+    unsigned dir_root_bits, dir_leaf_bits;
+    size_t dir_root_bytes, dir_leaf_bytes;
+    unsigned long long pages_moved;
+
+    _Alignas(SLAB_CACHE_LINE) slab_spinlock large_lock;
+    slab_large_table large;
+
+    _Alignas(SLAB_CACHE_LINE) _Atomic size_t held;
+    _Atomic size_t peak_held;
+    _Atomic size_t used_total;      /* used chunk bytes + large bytes, for the peak */
+    _Atomic size_t peak_used;
+    _Atomic unsigned long long failed_allocs;
+    /* A realloc that moves is one malloc and one free underneath, but the interface
+     * counts it as neither: subtracted from both totals in alloc_stats. */
+    _Atomic unsigned long long realloc_moves;
+} slab_t;
+
+static inline slab_t *slab_of(alloc_t *a) { return (slab_t *)a; }
+static inline const slab_t *slab_cof(const alloc_t *a) { return (const slab_t *)a; }
+
+/* Locks vanish when the caller serialises (thread_safe = 0). */
+static inline void slab_lock(const slab_t *s, slab_spinlock *l)
+{
+    if (s->ts)
+        slab_lock_raw(l);
+}
+
+static inline void slab_unlock(const slab_t *s, slab_spinlock *l)
+{
+    if (s->ts)
+        slab_unlock_raw(l);
+}
+
+/* Page whose range holds p, or NULL.  Lock-free: entries are published with release
+ * stores and never removed before destroy. */
+static inline slab_page *slab_dir_find(const slab_t *s, const void *p)
+{
+    uintptr_t key = (uintptr_t)p >> s->page_shift;
+    if (key >> (s->dir_root_bits + s->dir_leaf_bits))
+        return NULL;
+    slab_dir_slot *leaf =
+        atomic_load_explicit(&s->dir_root[key >> s->dir_leaf_bits], memory_order_acquire);
+    if (leaf == NULL)
+        return NULL;
+    return atomic_load_explicit(&leaf[key & (((uintptr_t)1 << s->dir_leaf_bits) - 1)],
+                                memory_order_acquire);
+}
+
+/* Chunk index of byte offset `off` in a page of class c: exact for off, size < 2^32
+ * because off * size < 2^64 (page_size <= 1 GiB). */
+static inline size_t slab_chunk_index(const slab_class *c, size_t off)
+{
+    return (size_t)(((slab_u128)off * c->div_magic) >> 64);
+}
+
+static inline bool slab_bit_get(const slab_page *pg, size_t i)
+{
+    return (pg->bitmap[i >> 6] >> (i & 63)) & 1u;
+}
+
+static inline void slab_bit_set(slab_page *pg, size_t i)
+{
+    pg->bitmap[i >> 6] |= (uint64_t)1 << (i & 63);
+}
+
+static inline void slab_bit_clear(slab_page *pg, size_t i)
+{
+    pg->bitmap[i >> 6] &= ~((uint64_t)1 << (i & 63));
+}
+
+/* Adds n and returns the new value; a plain add when the caller serialises. */
+static inline size_t slab_counter_add(const slab_t *s, _Atomic size_t *c, size_t n)
+{
+    if (s->ts)
+        return atomic_fetch_add_explicit(c, n, memory_order_relaxed) + n;
+    size_t v = atomic_load_explicit(c, memory_order_relaxed) + n;
+    atomic_store_explicit(c, v, memory_order_relaxed);
+    return v;
+}
+
+static inline void slab_counter_sub(const slab_t *s, _Atomic size_t *c, size_t n)
+{
+    if (s->ts)
+        atomic_fetch_sub_explicit(c, n, memory_order_relaxed);
+    else
+        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) - n,
+                              memory_order_relaxed);
+}
+
+/* Raises *peak to at least v. */
+static inline void slab_peak_raise(_Atomic size_t *peak, size_t v)
+{
+    size_t cur = atomic_load_explicit(peak, memory_order_relaxed);
+    if (v <= cur)
+        return;
+    while (v > cur &&
+           !atomic_compare_exchange_weak_explicit(peak, &cur, v, memory_order_relaxed,
+                                                  memory_order_relaxed))
+        ;
+}
+
+/* slab_classes.c */
+void slab_fill_defaults(alloc_config *cfg);
+alloc_status slab_check_config(const alloc_config *cfg, char *msg, size_t msglen);
+size_t slab_effective_chunk_max(const alloc_config *cfg);
+/* Table for an accepted configuration: returns the class count, writes up to max. */
+unsigned slab_do_table(const alloc_config *cfg, size_t *sizes, unsigned *perslab,
+                       unsigned max);
+bool slab_lookup_build(slab_t *s);
+unsigned slab_class_search(const slab_t *s, size_t size);
+
+static inline unsigned slab_class_for(const slab_t *s, size_t size)
+{
+    if (size <= s->lookup_max) {
+        unsigned id = s->lookup[(size + SLAB_ALIGN - 1) / SLAB_ALIGN];
+#ifdef KVALLOC_DEBUG
+        assert(id == slab_class_search(s, size));
+#endif
+        return id;
+    }
+    return slab_class_search(s, size);
+}
+
+/* slab_pages.c */
+bool slab_dir_init(slab_t *s);
+void slab_pages_destroy(slab_t *s);
+bool slab_prealloc(slab_t *s);
+/* Gives class c one more page of free chunks, by memcached's rule; c->lock held. */
+bool slab_do_newslab(slab_t *s, slab_class *c);
+/* Splits page pg into c's free chunks (memcached's order: the last chunk on top);
+ * c->lock held, pg already taken out of any list. */
+void slab_do_split(slab_t *s, slab_class *c, slab_page *pg);
+void slab_do_page_link(slab_class *owner, slab_page *pg);   /* appends as newest */
+void slab_do_page_unlink(slab_class *owner, slab_page *pg);
+/* Removes from c's free list every chunk lying in pg; c->lock held. */
+void slab_do_unlink_page_chunks(slab_class *c, slab_page *pg);
+/* Recreates c's free list from the page bitmaps; c->lock held. */
+void slab_do_rebuild_free_list(slab_class *c);
+
+/* slab_large.c */
+bool slab_large_init(slab_t *s);
+void slab_large_destroy(slab_t *s);
+void *slab_large_alloc(slab_t *s, size_t size);
+/* Frees p if it is a large block: ALLOC_OK, or ALLOC_EFOREIGN when it is not one. */
+alloc_status slab_large_free(slab_t *s, void *p);
+size_t slab_large_size(const slab_t *s, const void *p); /* 0 when not a large block */
+size_t slab_large_round(size_t size); /* 0 on overflow */
+alloc_status slab_do_large_check(const slab_t *s, size_t *bytes);
+
+/* slab_stats.c */
+alloc_status slab_check(const alloc_t *a);
+void slab_get_stats(const alloc_t *a, alloc_stats *out);
+
+/* Held-bytes accounting shared by pages and the large path. */
+bool slab_reserve(slab_t *s, size_t n, bool force);
+void slab_unreserve(slab_t *s, size_t n);
+
+#endif /* KVALLOC_SLAB_INTERNAL_H */

@@ -1,0 +1,290 @@
+/* slab_pages.c - where pages come from and how they are found again: mapping aligned
+ * pages (or carving the prealloc region), the radix page directory, memcached's
+ * mem_limit rule for a new page, the pool of free pages, and the page lists. */
+#include "slab_internal.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+void slab_lock_slow(slab_spinlock *l)
+{
+    for (unsigned spins = 0;; spins++) {
+        while (atomic_load_explicit(&l->held, memory_order_relaxed) != 0) {
+            if (++spins > 128) {
+                sched_yield();
+                spins = 0;
+            } else {
+#if defined(__x86_64__) || defined(__i386__)
+                __builtin_ia32_pause();
+#endif
+            }
+        }
+        if (atomic_exchange_explicit(&l->held, 1, memory_order_acquire) == 0)
+            return;
+    }
+}
+
+bool slab_reserve(slab_t *s, size_t n, bool force)
+{
+    size_t cur = atomic_load_explicit(&s->held, memory_order_relaxed);
+    for (;;) {
+        if (!force && s->mem_limit != 0 && (cur > s->mem_limit || n > s->mem_limit - cur))
+            return false;
+        if (atomic_compare_exchange_weak_explicit(&s->held, &cur, cur + n,
+                                                  memory_order_relaxed, memory_order_relaxed))
+            break;
+    }
+    slab_peak_raise(&s->peak_held, cur + n);
+    return true;
+}
+
+void slab_unreserve(slab_t *s, size_t n)
+{
+    atomic_fetch_sub_explicit(&s->held, n, memory_order_relaxed);
+}
+
+/* The directory maps address >> page_shift to page metadata through two levels.  The
+ * key has SLAB_ADDR_BITS - page_shift bits, split evenly; both levels are anonymous
+ * mappings, so the untouched parts of a large root cost no memory. */
+bool slab_dir_init(slab_t *s)
+{
+    unsigned bits = SLAB_ADDR_BITS - s->page_shift;
+    s->dir_leaf_bits = bits / 2;
+    s->dir_root_bits = bits - s->dir_leaf_bits;
+    s->dir_root_bytes = sizeof(s->dir_root[0]) << s->dir_root_bits;
+    s->dir_leaf_bytes = sizeof(slab_dir_slot) << s->dir_leaf_bits;
+    void *root = mmap(NULL, s->dir_root_bytes, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (root == MAP_FAILED)
+        return false;
+    s->dir_root = root;
+    return true;
+}
+
+/* page_lock held. */
+static bool do_dir_insert(slab_t *s, slab_page *pg)
+{
+    uintptr_t key = (uintptr_t)pg->base >> s->page_shift;
+    if (key >> (s->dir_root_bits + s->dir_leaf_bits))
+        return false;
+    _Atomic(slab_dir_slot *) *rs = &s->dir_root[key >> s->dir_leaf_bits];
+    slab_dir_slot *leaf = atomic_load_explicit(rs, memory_order_relaxed);
+    if (leaf == NULL) {
+        void *m = mmap(NULL, s->dir_leaf_bytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return false;
+        leaf = m;
+        atomic_store_explicit(rs, leaf, memory_order_release);
+    }
+    atomic_store_explicit(&leaf[key & (((uintptr_t)1 << s->dir_leaf_bits) - 1)], pg,
+                          memory_order_release);
+    return true;
+}
+
+/* A page_size-aligned page: map twice the size and trim both ends. */
+static char *map_aligned(size_t size, size_t align)
+{
+    size_t len = size + align;
+    char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    char *p = (char *)alloc_align_up((uintptr_t)m, align);
+    if (p > m)
+        munmap(m, (size_t)(p - m));
+    size_t tail = (size_t)(m + len - (p + size));
+    if (tail > 0)
+        munmap(p + size, tail);
+    return p;
+}
+
+/* Metadata for a page at `base`, registered in the directory and the list of all
+ * pages; page_lock held.  NULL when the metadata cannot be had. */
+static slab_page *do_page_register(slab_t *s, char *base)
+{
+    if (s->npages == s->cap_pages) {
+        size_t cap = s->cap_pages ? s->cap_pages * 2 : 64;
+        slab_page **v = realloc(s->all_pages, cap * sizeof *v);
+        if (v == NULL)
+            return NULL;
+        s->all_pages = v;
+        s->cap_pages = cap;
+    }
+    slab_page *pg = calloc(1, sizeof *pg + s->bitmap_words * sizeof(uint64_t));
+    if (pg == NULL)
+        return NULL;
+    pg->base = base;
+    if (!do_dir_insert(s, pg)) {
+        free(pg);
+        return NULL;
+    }
+    s->all_pages[s->npages++] = pg;
+    return pg;
+}
+
+void slab_do_page_link(slab_class *owner, slab_page *pg)
+{
+    pg->newer = NULL;
+    pg->older = owner->newest;
+    if (owner->newest != NULL)
+        owner->newest->newer = pg;
+    else
+        owner->oldest = pg;
+    owner->newest = pg;
+    owner->total_pages++;
+}
+
+void slab_do_page_unlink(slab_class *owner, slab_page *pg)
+{
+    if (pg->older != NULL)
+        pg->older->newer = pg->newer;
+    else
+        owner->oldest = pg->newer;
+    if (pg->newer != NULL)
+        pg->newer->older = pg->older;
+    else
+        owner->newest = pg->older;
+    pg->older = pg->newer = NULL;
+    owner->total_pages--;
+}
+
+/* Carves the prealloc region: one page to every class, the rest to the pool, as
+ * memcached -L.  Called from create, before the instance is shared. */
+bool slab_prealloc(slab_t *s)
+{
+    size_t npages = s->mem_limit / s->page_size;
+    s->region_len = npages * s->page_size;
+    s->region = map_aligned(s->region_len, s->page_size);
+    if (s->region == NULL)
+        return false;
+    for (size_t i = 0; i < npages; i++) {
+        slab_page *pg = do_page_register(s, s->region + i * s->page_size);
+        if (pg == NULL)
+            return false;
+        slab_reserve(s, s->page_size, true);
+        s->region_used += s->page_size;
+        if (i + 1 <= s->nclasses) {
+            slab_class *c = &s->classes[i + 1];
+            slab_do_split(s, c, pg);
+            slab_do_page_link(c, pg);
+        } else {
+            slab_do_page_link(&s->classes[0], pg);
+        }
+    }
+    return true;
+}
+
+void slab_do_split(slab_t *s, slab_class *c, slab_page *pg)
+{
+    (void)s;
+    atomic_store_explicit(&pg->class_id, c->id, memory_order_relaxed);
+    memset(pg->bitmap, 0, s->bitmap_words * sizeof(uint64_t));
+    /* Pushed first to last, so the last chunk is on top, as memcached's
+     * split_slab_page_into_freelist leaves it. */
+    char *p = pg->base;
+    for (unsigned i = 0; i < c->perslab; i++, p += c->size) {
+        *(void **)p = c->free_head;
+        c->free_head = p;
+        slab_bit_set(pg, i);
+    }
+    pg->nfree = c->perslab;
+    c->free_chunks += c->perslab;
+}
+
+/* memcached's do_slabs_newslab: refuse when held + page > limit, unless the class has
+ * no page yet or the pool has one to give; the pool is used before mapping more.  With
+ * prealloc, nothing is mapped beyond the region (memcached's memory_allocate fails when
+ * the region is used up).  c->lock held; takes page_lock. */
+bool slab_do_newslab(slab_t *s, slab_class *c)
+{
+    slab_class *pool = &s->classes[0];
+    slab_page *pg = NULL;
+    slab_lock(s, &s->page_lock);
+    if (pool->oldest != NULL) {
+        /* memcached hands out its pool's most recently added page. */
+        pg = pool->newest;
+        slab_do_page_unlink(pool, pg);
+    } else if (s->region == NULL) {
+        bool first = c->total_pages == 0;
+        if (slab_reserve(s, s->page_size, first)) {
+            char *base = map_aligned(s->page_size, s->page_size);
+            if (base != NULL)
+                pg = do_page_register(s, base);
+            if (pg == NULL) {
+                if (base != NULL)
+                    munmap(base, s->page_size);
+                slab_unreserve(s, s->page_size);
+            }
+        }
+    }
+    slab_unlock(s, &s->page_lock);
+    if (pg == NULL)
+        return false;
+    slab_do_split(s, c, pg);
+    slab_do_page_link(c, pg);
+    return true;
+}
+
+void slab_do_unlink_page_chunks(slab_class *c, slab_page *pg)
+{
+    void **link = &c->free_head;
+    const char *lo = pg->base, *hi = pg->base + (size_t)c->perslab * c->size;
+    size_t removed = 0;
+    while (*link != NULL) {
+        char *q = *link;
+        if (q >= lo && q < hi) {
+            *link = *(void **)q;
+            removed++;
+        } else {
+            link = (void **)q;
+        }
+    }
+    c->free_chunks -= removed;
+}
+
+void slab_do_rebuild_free_list(slab_class *c)
+{
+    c->free_head = NULL;
+    c->free_chunks = 0;
+    for (slab_page *pg = c->oldest; pg != NULL; pg = pg->newer) {
+        unsigned nfree = 0;
+        for (unsigned i = 0; i < c->perslab; i++) {
+            if (slab_bit_get(pg, i)) {
+                char *q = pg->base + (size_t)i * c->size;
+                *(void **)q = c->free_head;
+                c->free_head = q;
+                nfree++;
+            }
+        }
+        pg->nfree = nfree;
+        c->free_chunks += nfree;
+    }
+    c->used_chunks = c->total_pages * c->perslab - c->free_chunks;
+}
+
+void slab_pages_destroy(slab_t *s)
+{
+    for (size_t i = 0; i < s->npages; i++) {
+        slab_page *pg = s->all_pages[i];
+        /* The pages name every leaf there is: unmap each once, through its first page. */
+        uintptr_t key = (uintptr_t)pg->base >> s->page_shift;
+        _Atomic(slab_dir_slot *) *rs = &s->dir_root[key >> s->dir_leaf_bits];
+        slab_dir_slot *leaf = atomic_load_explicit(rs, memory_order_relaxed);
+        if (leaf != NULL) {
+            munmap(leaf, s->dir_leaf_bytes);
+            atomic_store_explicit(rs, NULL, memory_order_relaxed);
+        }
+        bool in_region = s->region != NULL && pg->base >= s->region &&
+                         pg->base < s->region + s->region_len;
+        if (!in_region)
+            munmap(pg->base, s->page_size);
+        free(pg);
+    }
+    free(s->all_pages);
+    if (s->region != NULL)
+        munmap(s->region, s->region_len);
+    if (s->dir_root != NULL)
+        munmap(s->dir_root, s->dir_root_bytes);
+}

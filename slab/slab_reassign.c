@@ -1,0 +1,200 @@
+/* slab_reassign.c - moving pages between classes and the pool: memcached's `slabs
+ * reassign` with caller-assisted relocation of live chunks, and the return of fully free
+ * pages to the pool. */
+#include "slab_internal.h"
+
+#include <string.h>
+
+const char *slab_status_str(slab_status st)
+{
+    switch (st) {
+    case SLAB_OK: return "OK";
+    case SLAB_BUSY: return "BUSY page has live chunks that could not be moved";
+    case SLAB_NOSPARE: return "NOSPARE source class has no spare pages";
+    case SLAB_BADCLASS: return "BADCLASS invalid src or dst class id";
+    case SLAB_SAME: return "SAME src and dst class are identical";
+    case SLAB_NOROOM: return "NOROOM too few free chunks elsewhere in the source class";
+    }
+    return "unknown slab status";
+}
+
+/* Hands pg, already out of every list and free list, to dst (NULL: the pool).  The
+ * owner's class lock(s) are held; takes page_lock for the pool and the counter. */
+static void do_give_page(slab_t *s, slab_class *dst, slab_page *pg)
+{
+    if (dst != NULL) {
+        slab_do_split(s, dst, pg);
+        slab_do_page_link(dst, pg);
+    }
+    slab_lock(s, &s->page_lock);
+    if (dst == NULL) {
+        atomic_store_explicit(&pg->class_id, 0, memory_order_release);
+        memset(pg->bitmap, 0, s->bitmap_words * sizeof(uint64_t));
+        pg->nfree = 0;
+        slab_do_page_link(&s->classes[0], pg);
+    }
+    s->pages_moved++;
+    slab_unlock(s, &s->page_lock);
+}
+
+/* Puts pg's free chunks back on c's free list after an abandoned move. */
+static void do_relink(slab_class *c, slab_page *pg)
+{
+    for (unsigned i = 0; i < c->perslab; i++) {
+        if (slab_bit_get(pg, i)) {
+            char *q = pg->base + (size_t)i * c->size;
+            *(void **)q = c->free_head;
+            c->free_head = q;
+        }
+    }
+    c->free_chunks += pg->nfree;
+}
+
+/* Takes a free chunk of c for a relocated block (the page being emptied has left the
+ * free list, so it comes from another page), checked like malloc's pop.  NULL when the
+ * list's head is a bad entry. */
+static char *do_take_chunk(const slab_t *s, slab_class *c, slab_page **owner, size_t *index)
+{
+    char *p = c->free_head;
+    if (p == NULL)
+        return NULL;
+    slab_page *pg = slab_dir_find(s, p);
+    size_t off = pg != NULL ? (size_t)(p - pg->base) : 0;
+    size_t i = slab_chunk_index(c, off);
+    if (pg == NULL || pg->class_id != c->id || i * c->size != off || i >= c->perslab ||
+        !slab_bit_get(pg, i))
+        return NULL;
+    c->free_head = *(void **)p;
+    slab_bit_clear(pg, i);
+    pg->nfree--;
+    c->free_chunks--;
+    *owner = pg;
+    *index = i;
+    return p;
+}
+
+/* Both classes locked. */
+static slab_status do_move(slab_t *s, slab_class *src, slab_class *dst, slab_relocate_fn fn,
+                           void *ud)
+{
+    if (src->total_pages < 2)
+        return SLAB_NOSPARE;
+    slab_page *pg = src->oldest;
+    size_t live = src->perslab - pg->nfree;
+    if (live > 0 && fn == NULL)
+        return SLAB_BUSY;
+    if (live > src->free_chunks - pg->nfree)
+        return SLAB_NOROOM;
+    slab_do_unlink_page_chunks(src, pg);
+    for (unsigned i = 0; i < src->perslab && live > 0; i++) {
+        if (slab_bit_get(pg, i))
+            continue;
+        char *old = pg->base + (size_t)i * src->size;
+        slab_page *npg = NULL;
+        size_t ni = 0;
+        char *fresh = do_take_chunk(s, src, &npg, &ni);
+        if (fresh == NULL || fn(ud, old, fresh, src->size) != 0) {
+            if (fresh != NULL) {
+                *(void **)fresh = src->free_head;
+                src->free_head = fresh;
+                slab_bit_set(npg, ni);
+                npg->nfree++;
+                src->free_chunks++;
+            }
+            do_relink(src, pg);
+            if (fresh == NULL)
+                slab_do_rebuild_free_list(src);
+            return SLAB_BUSY;
+        }
+        slab_bit_set(pg, i);
+        pg->nfree++;
+        live--;
+    }
+    slab_do_page_unlink(src, pg);
+    do_give_page(s, dst, pg);
+    return SLAB_OK;
+}
+
+static slab_status do_from_pool(slab_t *s, slab_class *dst)
+{
+    slab_lock(s, &s->page_lock);
+    slab_class *pool = &s->classes[0];
+    slab_page *pg = pool->oldest;
+    if (pg != NULL) {
+        slab_do_page_unlink(pool, pg);
+        s->pages_moved++;
+    }
+    slab_unlock(s, &s->page_lock);
+    if (pg == NULL)
+        return SLAB_NOSPARE;
+    slab_do_split(s, dst, pg);
+    slab_do_page_link(dst, pg);
+    return SLAB_OK;
+}
+
+slab_status slab_reassign(alloc_t *a, unsigned src, unsigned dst, slab_relocate_fn fn,
+                          void *ud)
+{
+    slab_t *s = slab_of(a);
+    /* memcached tests SAME before BADCLASS. */
+    if (src == dst)
+        return SLAB_SAME;
+    if (src > s->nclasses || dst > s->nclasses)
+        return SLAB_BADCLASS;
+    slab_class *sc = src ? &s->classes[src] : NULL, *dc = dst ? &s->classes[dst] : NULL;
+    slab_class *first = src < dst ? sc : dc, *second = src < dst ? dc : sc;
+    if (first != NULL)
+        slab_lock(s, &first->lock);
+    slab_lock(s, &second->lock);
+    slab_status st = sc == NULL ? do_from_pool(s, dc) : do_move(s, sc, dc, fn, ud);
+    slab_unlock(s, &second->lock);
+    if (first != NULL)
+        slab_unlock(s, &first->lock);
+    return st;
+}
+
+static size_t release_class(slab_t *s, slab_class *c)
+{
+    size_t moved = 0;
+    slab_lock(s, &c->lock);
+    for (slab_page *pg = c->oldest, *next; pg != NULL; pg = next) {
+        next = pg->newer;
+        if (pg->nfree != c->perslab)
+            continue;
+        slab_do_unlink_page_chunks(c, pg);
+        slab_do_page_unlink(c, pg);
+        do_give_page(s, NULL, pg);
+        moved++;
+    }
+    slab_unlock(s, &c->lock);
+    return moved;
+}
+
+size_t slab_release_free_pages(alloc_t *a, unsigned id)
+{
+    slab_t *s = slab_of(a);
+    if (id > s->nclasses)
+        return 0;
+    if (id != 0)
+        return release_class(s, &s->classes[id]);
+    size_t moved = 0;
+    for (id = 1; id <= s->nclasses; id++)
+        moved += release_class(s, &s->classes[id]);
+    return moved;
+}
+
+size_t slab_automove_free(alloc_t *a, slab_relocate_fn fn, void *ud)
+{
+    slab_t *s = slab_of(a);
+    size_t moved = 0;
+    for (unsigned id = 1; id <= s->nclasses; id++) {
+        slab_class *c = &s->classes[id];
+        slab_lock(s, &c->lock);
+        /* memcached's MIN_PAGES_FOR_RECLAIM is 2.5: free * 2 > perslab * 5. */
+        bool surplus = c->total_pages >= 2 && c->free_chunks * 2 > (size_t)c->perslab * 5;
+        slab_unlock(s, &c->lock);
+        if (surplus && slab_reassign(a, id, 0, fn, ud) == SLAB_OK)
+            moved++;
+    }
+    return moved;
+}

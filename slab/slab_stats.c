@@ -1,0 +1,295 @@
+/* slab_stats.c - what the slab backend reports: alloc_stats, per-class information,
+ * memcached's `stats slabs` text, and alloc_check's walk over every invariant. */
+#include "slab_internal.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+/* Locks everything in the documented order; the const instance only has its locks
+ * changed. */
+static void lock_all(const slab_t *s)
+{
+    slab_t *m = (slab_t *)s;
+    for (unsigned id = 1; id <= s->nclasses; id++)
+        slab_lock(s, &m->classes[id].lock);
+    slab_lock(s, &m->page_lock);
+    slab_lock(s, &m->large_lock);
+}
+
+static void unlock_all(const slab_t *s)
+{
+    slab_t *m = (slab_t *)s;
+    slab_unlock(s, &m->large_lock);
+    slab_unlock(s, &m->page_lock);
+    for (unsigned id = s->nclasses; id >= 1; id--)
+        slab_unlock(s, &m->classes[id].lock);
+}
+
+void slab_get_stats(const alloc_t *a, alloc_stats *out)
+{
+    const slab_t *s = slab_cof(a);
+    lock_all(s);
+    size_t used = 0, live = 0;
+    unsigned long long allocs = s->large.allocs, frees = s->large.frees;
+    for (unsigned id = 1; id <= s->nclasses; id++) {
+        const slab_class *c = &s->classes[id];
+        used += c->used_chunks * c->size;
+        live += c->used_chunks;
+        allocs += c->allocs;
+        frees += c->frees;
+    }
+    out->large_bytes = s->large.bytes;
+    out->large_blocks = s->large.count;
+    out->used_bytes = used + s->large.bytes;
+    out->header_bytes = 0;
+    out->held_bytes = atomic_load_explicit(&s->held, memory_order_relaxed);
+    out->peak_held_bytes = atomic_load_explicit(&s->peak_held, memory_order_relaxed);
+    out->peak_used_bytes = atomic_load_explicit(&s->peak_used, memory_order_relaxed);
+    out->live_blocks = live + s->large.count;
+    unsigned long long moves = atomic_load_explicit(&s->realloc_moves, memory_order_relaxed);
+    out->allocs = allocs - moves;
+    out->frees = frees - moves;
+    out->failed_allocs = atomic_load_explicit(&s->failed_allocs, memory_order_relaxed);
+    unlock_all(s);
+}
+
+unsigned slab_class_count(const alloc_t *a)
+{
+    return slab_cof(a)->nclasses;
+}
+
+int slab_class_get(const alloc_t *a, unsigned id, slab_class_info *out)
+{
+    const slab_t *s = slab_cof(a);
+    if (id == 0 || id > s->nclasses || out == NULL)
+        return -1;
+    slab_class *c = &((slab_t *)s)->classes[id];
+    slab_lock(s, &c->lock);
+    out->id = id;
+    out->chunk_size = c->size;
+    out->chunks_per_page = c->perslab;
+    out->total_pages = c->total_pages;
+    out->total_chunks = c->total_pages * c->perslab;
+    out->used_chunks = c->used_chunks;
+    out->free_chunks = c->free_chunks;
+    /* Unsized frees leave requested high; it can never exceed the chunks in use. */
+    size_t cap = c->used_chunks * c->size;
+    out->requested_bytes = c->requested < cap ? c->requested : cap;
+    out->allocs = c->allocs;
+    out->frees = c->frees;
+    out->unsized_frees = c->unsized_frees;
+    slab_unlock(s, &c->lock);
+    return 0;
+}
+
+void slab_totals_get(const alloc_t *a, slab_totals *out)
+{
+    const slab_t *s = slab_cof(a);
+    memset(out, 0, sizeof *out);
+    lock_all(s);
+    size_t pages = s->classes[0].total_pages;
+    for (unsigned id = 1; id <= s->nclasses; id++) {
+        pages += s->classes[id].total_pages;
+        if (s->classes[id].total_pages != 0)
+            out->active_slabs++;
+    }
+    out->total_malloced = pages * s->page_size;
+    out->pool_pages = s->classes[0].total_pages;
+    out->large_blocks = s->large.count;
+    out->large_bytes = s->large.bytes;
+    out->pages_moved = s->pages_moved;
+    unlock_all(s);
+}
+
+/* memcached's do_slabs_stats lines for the classes holding pages, in its order; the
+ * per-command counters memcached adds after free_chunks_end belong to its protocol
+ * layer and are left out.  mem_requested comes from memcached's `stats items`. */
+void slab_print_stats(const alloc_t *a, FILE *out)
+{
+    const slab_t *s = slab_cof(a);
+    for (unsigned id = 1; id <= s->nclasses; id++) {
+        slab_class_info ci;
+        slab_class_get(a, id, &ci);
+        if (ci.total_pages == 0)
+            continue;
+        fprintf(out, "STAT %u:chunk_size %zu\n", id, ci.chunk_size);
+        fprintf(out, "STAT %u:chunks_per_page %u\n", id, ci.chunks_per_page);
+        fprintf(out, "STAT %u:total_pages %zu\n", id, ci.total_pages);
+        fprintf(out, "STAT %u:total_chunks %zu\n", id, ci.total_chunks);
+        fprintf(out, "STAT %u:used_chunks %zu\n", id, ci.used_chunks);
+        fprintf(out, "STAT %u:free_chunks %zu\n", id, ci.free_chunks);
+        fprintf(out, "STAT %u:free_chunks_end 0\n", id);
+        fprintf(out, "STAT %u:mem_requested %zu\n", id, ci.requested_bytes);
+    }
+    slab_totals t;
+    slab_totals_get(a, &t);
+    fprintf(out, "STAT active_slabs %u\n", t.active_slabs);
+    fprintf(out, "STAT total_malloced %zu\n", t.total_malloced);
+    fprintf(out, "STAT pool_pages %zu\n", t.pool_pages);
+    fprintf(out, "STAT large_blocks %zu\n", t.large_blocks);
+    fprintf(out, "STAT large_bytes %zu\n", t.large_bytes);
+    fprintf(out, "STAT slabs_moved %llu\n", t.pages_moved);
+    fprintf(out, "END\n");
+}
+
+/* alloc_check ---------------------------------------------------------------------- */
+
+typedef struct check_ctx {
+    char msg[256];
+    bool bad;
+} check_ctx;
+
+static bool fail(check_ctx *k, const char *fmt, ...) ALLOC_ATTR_FORMAT(2, 3);
+
+static bool fail(check_ctx *k, const char *fmt, ...)
+{
+    if (!k->bad) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(k->msg, sizeof k->msg, fmt, ap);
+        va_end(ap);
+        k->bad = true;
+    }
+    return false;
+}
+
+static unsigned popcount_bits(const slab_page *pg, size_t words)
+{
+    unsigned n = 0;
+    for (size_t w = 0; w < words; w++)
+        n += (unsigned)__builtin_popcountll(pg->bitmap[w]);
+    return n;
+}
+
+/* Walks c's free list, clearing each entry's bit so a repeated entry shows up as a
+ * clear bit, then walks it again to set the bits back.  All locks held. */
+static bool check_free_list(const slab_t *s, slab_class *c, check_ctx *k)
+{
+    size_t n = 0;
+    bool ok = true;
+    for (char *p = c->free_head; p != NULL; p = *(void **)p) {
+        slab_page *pg = slab_dir_find(s, p);
+        size_t off = pg != NULL ? (size_t)(p - pg->base) : 0;
+        size_t i = slab_chunk_index(c, off);
+        if (n == c->free_chunks) {
+            ok = fail(k, "class %u: free list is longer than free_chunks = %zu", c->id,
+                      c->free_chunks);
+        } else if (pg == NULL || pg->class_id != c->id) {
+            ok = fail(k, "class %u: free-list entry %p is not in a page of this class", c->id,
+                      (void *)p);
+        } else if (i * c->size != off || i >= c->perslab) {
+            ok = fail(k, "class %u: free-list entry %p is not at a chunk boundary", c->id,
+                      (void *)p);
+        } else if (!slab_bit_get(pg, i)) {
+            ok = fail(k, "class %u: free-list entry %p is listed twice or marked live", c->id,
+                      (void *)p);
+        }
+        if (!ok)
+            break;
+        slab_bit_clear(pg, i);
+        n++;
+    }
+    size_t restored = 0;
+    for (char *p = c->free_head; restored < n; p = *(void **)p, restored++) {
+        slab_page *pg = slab_dir_find(s, p);
+        slab_bit_set(pg, slab_chunk_index(c, (size_t)(p - pg->base)));
+    }
+    if (ok && n != c->free_chunks)
+        ok = fail(k, "class %u: free list has %zu entries but free_chunks = %zu", c->id, n,
+                  c->free_chunks);
+    return ok;
+}
+
+static bool check_class(const slab_t *s, slab_class *c, check_ctx *k, size_t *used)
+{
+    size_t pages = 0, nfree = 0;
+    for (const slab_page *pg = c->oldest; pg != NULL; pg = pg->newer) {
+        pages++;
+        if (pg->class_id != c->id)
+            return fail(k, "class %u: page %p in its list says class %u", c->id,
+                        (void *)pg->base, pg->class_id);
+        if (slab_dir_find(s, pg->base) != pg)
+            return fail(k, "page %p is missing from the page directory", (void *)pg->base);
+        unsigned bits = popcount_bits(pg, s->bitmap_words);
+        if (bits != pg->nfree)
+            return fail(k, "class %u: page %p has %u free bits but nfree = %u", c->id,
+                        (void *)pg->base, bits, pg->nfree);
+        if (pg->nfree > c->perslab)
+            return fail(k, "class %u: page %p has nfree = %u above perslab %u", c->id,
+                        (void *)pg->base, pg->nfree, c->perslab);
+        nfree += pg->nfree;
+    }
+    if (pages != c->total_pages)
+        return fail(k, "class %u: %zu pages in its list but total_pages = %zu", c->id, pages,
+                    c->total_pages);
+    if (c->free_chunks + c->used_chunks != c->total_pages * c->perslab)
+        return fail(k, "class %u: free_chunks + used_chunks = %zu + %zu != total_pages * "
+                    "perslab = %zu * %u", c->id, c->free_chunks, c->used_chunks,
+                    c->total_pages, c->perslab);
+    if (nfree != c->free_chunks)
+        return fail(k, "class %u: pages hold %zu free chunks but free_chunks = %zu", c->id,
+                    nfree, c->free_chunks);
+    *used += c->used_chunks * c->size;
+    return check_free_list(s, c, k);
+}
+
+/* Bits at or above perslab must be clear: count them on the last, partial word and the
+ * words after it. */
+static bool check_tail_bits(const slab_t *s, const slab_class *c, check_ctx *k)
+{
+    for (const slab_page *pg = c->oldest; pg != NULL; pg = pg->newer) {
+        for (size_t i = c->perslab; i < s->bitmap_words * 64; i++) {
+            if ((i & 63) == 0 && pg->bitmap[i >> 6] == 0) {
+                i += 63;
+                continue;
+            }
+            if (slab_bit_get(pg, i))
+                return fail(k, "class %u: page %p marks chunk %zu beyond perslab %u free",
+                            c->id, (void *)pg->base, i, c->perslab);
+        }
+    }
+    return true;
+}
+
+alloc_status slab_check(const alloc_t *a)
+{
+    const slab_t *s = slab_cof(a);
+    slab_t *m = (slab_t *)s;
+    check_ctx k = {{0}, false};
+    lock_all(s);
+    size_t pages = 0, used = 0;
+    for (unsigned id = 1; id <= s->nclasses && !k.bad; id++) {
+        slab_class *c = &m->classes[id];
+        if (check_class(s, c, &k, &used) && check_tail_bits(s, c, &k))
+            pages += c->total_pages;
+    }
+    size_t pool = 0;
+    for (const slab_page *pg = s->classes[0].oldest; pg != NULL && !k.bad; pg = pg->newer) {
+        pool++;
+        if (pg->class_id != 0)
+            fail(&k, "pool page %p says class %u", (void *)pg->base, pg->class_id);
+    }
+    if (!k.bad && pool != s->classes[0].total_pages)
+        fail(&k, "pool: %zu pages in its list but %zu counted", pool,
+             s->classes[0].total_pages);
+    pages += pool;
+    if (!k.bad && pages != s->npages)
+        fail(&k, "%zu pages in classes and pool but %zu mapped", pages, s->npages);
+    size_t large = 0;
+    if (slab_do_large_check(s, &large) != ALLOC_OK)
+        fail(&k, "the large-block table disagrees with its counts");
+    size_t held = atomic_load_explicit(&s->held, memory_order_relaxed);
+    if (!k.bad && held != pages * s->page_size + large)
+        fail(&k, "held = %zu but pages * page_size + large bytes = %zu * %zu + %zu", held,
+             pages, s->page_size, large);
+    size_t used_total = atomic_load_explicit(&s->used_total, memory_order_relaxed);
+    if (!k.bad && used_total != used + large)
+        fail(&k, "used bytes counter = %zu but chunks in use + large bytes = %zu + %zu",
+             used_total, used, large);
+    unlock_all(s);
+    if (k.bad) {
+        alloc_report(a, ALLOC_ECORRUPT, NULL, "alloc_check: %s", k.msg);
+        return ALLOC_ECORRUPT;
+    }
+    return ALLOC_OK;
+}
