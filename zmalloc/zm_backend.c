@@ -1,0 +1,890 @@
+/* zm_backend.c - the zmalloc backend: Redis's counting wrapper over a base allocator
+ * (glibc or jemalloc), made an instance: configuration, the allocation paths, bad-call
+ * detection, statistics and the invariant check. */
+#include "zm_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ZM_TLS_MODEL __attribute__((tls_model("initial-exec")))
+#define ZM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define ZM_TLS_MODEL
+#define ZM_UNLIKELY(x) (x)
+#endif
+
+#define ZM_GOLDEN UINT64_C(0x9E3779B97F4A7C15)
+
+/* The prefix header: low 48 bits the requested size, high 16 bits a tag that depends
+ * on the instance's key and the block's address, so a pointer this instance did not
+ * hand out (another instance's, an interior one) is caught with probability
+ * 1 - 2^-16.  Free flips the tag's bits: a header still there after the free says
+ * "freed" (jemalloc leaves freed small regions untouched), while glibc's tcache
+ * writes its list link over exactly these 8 bytes, so a second free on the libc base
+ * finds a header matching nothing and is reported as "not a live block" (EFOREIGN)
+ * rather than EDOUBLEFREE.  Blocks whose memory went back to the OS (large ones) can
+ * no longer be read at all: track = 1 is the reliable detector. */
+#define ZM_HDR_SIZE_BITS 48
+#define ZM_HDR_SIZE_MASK ((UINT64_C(1) << ZM_HDR_SIZE_BITS) - 1)
+#define ZM_HDR_TAG_FREED_FLIP UINT64_C(0xFFFF)
+/* Both bases align every block of 16 bytes or more to 16, and with the prefix every
+ * base block is at least 16 bytes; so a pointer we returned is 8 mod 16, and p - 8
+ * never crosses into another page than p. */
+#define ZM_BASE_BLOCK_ALIGN 16
+
+/* Only its address is used, never its value: it tells threads apart so each adds into
+ * its own counter shard (Redis 8.0's per-thread used_memory slots, without a global
+ * thread registry). */
+static _Thread_local char zm_thread_anchor ZM_TLS_MODEL;
+
+typedef enum zm_hdr_state { ZM_HDR_LIVE, ZM_HDR_FREED, ZM_HDR_BAD } zm_hdr_state;
+
+static inline zm_instance *zm_of(alloc_t *a) { return (zm_instance *)a; }
+/* Counters, peaks and the lock live in the instance and change under a const view
+ * (a stats read raises the sampled peak, a query takes the lock); the instance itself
+ * is never a const object. */
+static inline zm_instance *zm_of_const(const alloc_t *a) { return (zm_instance *)a; }
+
+static inline size_t zm_req(size_t size) { return size != 0 ? size : ZM_MIN_REQUEST; }
+
+static inline size_t zm_hdr(const zm_instance *z) { return z->prefix ? ZM_PREFIX_SIZE : 0; }
+
+static inline uint64_t zm_round(const zm_instance *z, uint64_t n)
+{
+    return z->round ? alloc_align_up(n, sizeof(long)) : n;
+}
+
+/* ---- counters ---------------------------------------------------------------- */
+
+/* Shared counters (the limit's, and all of them without thread_safe). */
+static inline void zm_add(const zm_instance *z, _Atomic uint64_t *c, uint64_t d)
+{
+    if (z->ts)
+        atomic_fetch_add_explicit(c, d, memory_order_relaxed);
+    else
+        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + d,
+                              memory_order_relaxed);
+}
+
+/* The caller's shard; *rmw says whether other threads write it too, so that adds must
+ * be atomic read-modify-writes (see zm_shard). */
+static inline zm_shard *zm_shard_of(zm_instance *z, int *rmw)
+{
+    *rmw = 0;
+    if (!z->ts)
+        return &z->shard[0];
+    const void *me = &zm_thread_anchor;
+    zm_shard *s = &z->shard[((uint64_t)(uintptr_t)me * ZM_GOLDEN) >> (64 - ZM_SHARD_BITS)];
+    const void *owner = atomic_load_explicit(&s->owner, memory_order_relaxed);
+    if (owner == me)
+        return s;
+    if (owner == NULL &&
+        atomic_compare_exchange_strong_explicit(&s->owner, &owner, me, memory_order_relaxed,
+                                                memory_order_relaxed))
+        return s;
+    *rmw = 1;
+    return &z->shard[ZM_SHARED_SHARD];
+}
+
+/* A sole writer needs no locked instruction: readers only ever load. */
+static inline void zm_shard_add(_Atomic uint64_t *c, uint64_t d, int rmw)
+{
+    if (rmw)
+        atomic_fetch_add_explicit(c, d, memory_order_relaxed);
+    else
+        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + d,
+                              memory_order_relaxed);
+}
+
+static inline uint64_t zm_load(const _Atomic uint64_t *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static void zm_peak_raise(_Atomic uint64_t *peak, uint64_t v)
+{
+    uint64_t cur = zm_load(peak);
+    while (v > cur &&
+           !atomic_compare_exchange_weak_explicit(peak, &cur, v, memory_order_relaxed,
+                                                  memory_order_relaxed))
+        ;
+}
+
+/* After a counter grew: without thread_safe shard 0 holds the exact totals, so the
+ * peaks are exact; with a limit the limit counter is an exact total too. */
+static inline void zm_peaks_after_growth(zm_instance *z)
+{
+    if (!z->ts) {
+        zm_shard *s = &z->shard[0];
+        uint64_t used = zm_load(&s->used);
+        uint64_t held = z->prefix ? zm_load(&s->held) : used;
+        if (used > zm_load(&z->peak_used))
+            atomic_store_explicit(&z->peak_used, used, memory_order_relaxed);
+        if (held > zm_load(&z->peak_held))
+            atomic_store_explicit(&z->peak_held, held, memory_order_relaxed);
+    } else if (z->limit != 0) {
+        zm_peak_raise(&z->peak_used, zm_load(&z->limit_used));
+    }
+}
+
+static inline void zm_count_alloc(zm_instance *z, uint64_t counted, uint64_t held)
+{
+    int rmw;
+    zm_shard *s = zm_shard_of(z, &rmw);
+    zm_shard_add(&s->used, counted, rmw);
+    if (z->prefix)
+        zm_shard_add(&s->held, held, rmw);
+    zm_shard_add(&s->allocs, 1, rmw);
+    zm_peaks_after_growth(z);
+}
+
+static inline void zm_count_free(zm_instance *z, uint64_t counted, uint64_t held)
+{
+    int rmw;
+    zm_shard *s = zm_shard_of(z, &rmw);
+    zm_shard_add(&s->used, (uint64_t)0 - counted, rmw);
+    if (z->prefix)
+        zm_shard_add(&s->held, (uint64_t)0 - held, rmw);
+    zm_shard_add(&s->frees, 1, rmw);
+}
+
+/* Deltas are differences modulo 2^64: a shrink adds the two's complement. */
+static void zm_count_resize(zm_instance *z, uint64_t dused, uint64_t dheld)
+{
+    int rmw;
+    zm_shard *s = zm_shard_of(z, &rmw);
+    zm_shard_add(&s->used, dused, rmw);
+    if (z->prefix)
+        zm_shard_add(&s->held, dheld, rmw);
+    zm_peaks_after_growth(z);
+}
+
+static void zm_count_failed(zm_instance *z)
+{
+    int rmw;
+    zm_shard *s = zm_shard_of(z, &rmw);
+    zm_shard_add(&s->failed, 1, rmw);
+}
+
+void zm_totals_read(const zm_instance *zc, zm_totals *t)
+{
+    zm_instance *z = (zm_instance *)zc;
+    memset(t, 0, sizeof *t);
+    for (int i = 0; i <= ZM_SHARED_SHARD; i++) {
+        const zm_shard *s = &z->shard[i];
+        t->used += zm_load(&s->used);
+        t->held += zm_load(&s->held);
+        t->allocs += zm_load(&s->allocs);
+        t->frees += zm_load(&s->frees);
+        t->failed += zm_load(&s->failed);
+    }
+    if (!z->prefix)
+        t->held = t->used;
+    if (z->ts) {
+        zm_peak_raise(&z->peak_used, t->used);
+        zm_peak_raise(&z->peak_held, t->held);
+    }
+}
+
+/* ---- the memory limit ---------------------------------------------------------
+ * limit_used == sum(used) whenever no call is in flight.  An allocation first takes
+ * its predicted count from the limit, then settles to the actual count: the base is
+ * not asked when the prediction does not fit.  The prediction is exact except for
+ * glibc blocks without the prefix (a reused free chunk or an mmapped one can be larger
+ * than the chunk formula): malloc then still refuses to cross the limit, but a realloc
+ * that has already moved keeps its block and may exceed the limit by that slack. */
+
+static int zm_limit_take(zm_instance *z, uint64_t n)
+{
+    if (z->limit == 0 || n == 0)
+        return 1;
+    uint64_t cur = zm_load(&z->limit_used);
+    for (;;) {
+        if (cur > z->limit || n > z->limit - cur)
+            return 0;
+        if (!z->ts) {
+            atomic_store_explicit(&z->limit_used, cur + n, memory_order_relaxed);
+            return 1;
+        }
+        if (atomic_compare_exchange_weak_explicit(&z->limit_used, &cur, cur + n,
+                                                  memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return 1;
+    }
+}
+
+static void zm_limit_adjust(zm_instance *z, uint64_t have, uint64_t want)
+{
+    if (z->limit == 0 || have == want)
+        return;
+    zm_add(z, &z->limit_used, want - have);
+}
+
+/* ---- the prefix header ------------------------------------------------------- */
+
+static inline uint64_t zm_tag(const zm_instance *z, const void *p)
+{
+    uint64_t x = (z->key ^ (uint64_t)(uintptr_t)p) * ZM_GOLDEN;
+    x ^= x >> 31;
+    return (x * ZM_GOLDEN) >> ZM_HDR_SIZE_BITS;
+}
+
+static inline void zm_hdr_write(void *p, uint64_t tag, size_t req)
+{
+    uint64_t h = (uint64_t)req | (tag << ZM_HDR_SIZE_BITS);
+    memcpy((char *)p - ZM_PREFIX_SIZE, &h, sizeof h);
+}
+
+static inline void zm_hdr_set_live(const zm_instance *z, void *p, size_t req)
+{
+    zm_hdr_write(p, zm_tag(z, p), req);
+}
+
+static inline void zm_hdr_set_freed(const zm_instance *z, void *p, size_t req)
+{
+    zm_hdr_write(p, zm_tag(z, p) ^ ZM_HDR_TAG_FREED_FLIP, req);
+}
+
+static zm_hdr_state zm_hdr_read(const zm_instance *z, const void *p, size_t *req)
+{
+    /* Reject before reading: p - 8 of a pointer that is not 8 mod 16 is not ours,
+     * and a page-aligned foreign pointer would make us read the previous page. */
+    if (((uintptr_t)p & (ZM_BASE_BLOCK_ALIGN - 1)) != ZM_PREFIX_SIZE)
+        return ZM_HDR_BAD;
+    uint64_t h;
+    memcpy(&h, (const char *)p - ZM_PREFIX_SIZE, sizeof h);
+    uint64_t tag = zm_tag(z, p), found = h >> ZM_HDR_SIZE_BITS;
+    size_t size = (size_t)(h & ZM_HDR_SIZE_MASK);
+    if (size == 0) /* every request is stored as at least sizeof(long) */
+        return ZM_HDR_BAD;
+    *req = size;
+    if (found == tag)
+        return ZM_HDR_LIVE;
+    if (found == (tag ^ ZM_HDR_TAG_FREED_FLIP))
+        return ZM_HDR_FREED;
+    return ZM_HDR_BAD;
+}
+
+/* ---- locking (track with thread_safe only) ------------------------------------ */
+
+static inline void zm_lock(zm_instance *z)
+{
+    if (z->track && z->ts)
+        pthread_mutex_lock(&z->lock);
+}
+
+static inline void zm_unlock(zm_instance *z)
+{
+    if (z->track && z->ts)
+        pthread_mutex_unlock(&z->lock);
+}
+
+/* ---- blocks ------------------------------------------------------------------ */
+
+/* Is p a live block of z?  On ALLOC_OK *req is its requested size when the instance
+ * knows it (track or prefix) and 0 otherwise.  Without track and prefix nothing can be
+ * checked: a bad pointer meets the base's own (undefined) behaviour, as in Redis.
+ * Called with the lock held; the caller reports after unlocking, since the error
+ * handler may call back into the instance. */
+static alloc_status zm_validate(const zm_instance *z, const void *p, size_t *req)
+{
+    *req = 0;
+    if (z->track) {
+        switch (zm_track_find(&z->table, p, req)) {
+        case ZM_TRACK_ABSENT: return ALLOC_EFOREIGN;
+        case ZM_TRACK_DEAD: return ALLOC_EDOUBLEFREE;
+        case ZM_TRACK_LIVE: break;
+        }
+        if (z->prefix) {
+            size_t in_hdr = 0;
+            if (zm_hdr_read(z, p, &in_hdr) != ZM_HDR_LIVE || in_hdr != *req)
+                return ALLOC_ECORRUPT;
+        }
+        return ALLOC_OK;
+    }
+    if (z->prefix) {
+        switch (zm_hdr_read(z, p, req)) {
+        case ZM_HDR_LIVE: return ALLOC_OK;
+        case ZM_HDR_FREED: return ALLOC_EDOUBLEFREE;
+        case ZM_HDR_BAD: return ALLOC_EFOREIGN;
+        }
+    }
+    return ALLOC_OK;
+}
+
+static void zm_report_bad(const zm_instance *z, alloc_status st, const char *op, const void *p)
+{
+    const alloc_t *a = &z->head;
+    switch (st) {
+    case ALLOC_EDOUBLEFREE:
+        alloc_report(a, st, p, "%s(%p): the block was already freed; call ignored", op, p);
+        break;
+    case ALLOC_ECORRUPT:
+        alloc_report(a, st, p,
+                     "%s(%p): the 8-byte header before the block was overwritten "
+                     "(a write before its start?); call ignored", op, p);
+        break;
+    default:
+        if (z->track)
+            alloc_report(a, st, p,
+                         "%s(%p): not a block this instance handed out (foreign or "
+                         "interior pointer); call ignored", op, p);
+        else
+            alloc_report(a, st, p,
+                         "%s(%p): not a live block of this instance: foreign, interior "
+                         "or already freed (set zmalloc.track = 1 to tell which); "
+                         "call ignored", op, p);
+        break;
+    }
+}
+
+/* Usable size of the base block under p (header included).  jemalloc serves a request
+ * of n bytes from exactly the class nallocx(n) names, so a known size avoids the
+ * lookup; req is 0 when unknown. */
+static inline size_t zm_block_usable(const zm_instance *z, const void *p, size_t req)
+{
+    size_t hdr = zm_hdr(z);
+    if (z->base.kind == ZM_BASE_JEMALLOC && req != 0)
+        return zm_base_good(&z->base, req + hdr);
+    return zm_base_usable(&z->base, (const char *)p - hdr);
+}
+
+static inline uint64_t zm_counted(const zm_instance *z, size_t req, size_t usable)
+{
+    return z->prefix ? zm_round(z, req + ZM_PREFIX_SIZE) : zm_round(z, usable);
+}
+
+static inline int zm_too_big(const zm_instance *z, size_t size)
+{
+    return size >= ZM_MAX_REQUEST || (z->prefix && size > ZM_HDR_SIZE_MASK);
+}
+
+static void *zm_alloc(zm_instance *z, size_t size, int zero)
+{
+    if (ZM_UNLIKELY(zm_too_big(z, size))) {
+        zm_count_failed(z);
+        return NULL;
+    }
+    size_t req = zm_req(size), hdr = zm_hdr(z);
+    uint64_t predicted = z->prefix ? zm_round(z, req + hdr)
+                                   : zm_round(z, zm_base_good(&z->base, req));
+    if (!zm_limit_take(z, predicted)) {
+        zm_count_failed(z);
+        return NULL;
+    }
+    zm_lock(z);
+    char *raw = NULL;
+    if (!z->track || zm_track_reserve(&z->table))
+        raw = zm_base_malloc(&z->base, req + hdr, zero);
+    if (ZM_UNLIKELY(raw == NULL))
+        goto fail;
+    size_t usable = zm_base_usable_fresh(&z->base, raw, req + hdr);
+    uint64_t counted = zm_counted(z, req, usable);
+    if (counted > predicted && !zm_limit_take(z, counted - predicted)) {
+        zm_base_free(&z->base, raw, usable);
+        goto fail;
+    }
+    if (counted < predicted)
+        zm_limit_adjust(z, predicted, counted);
+    void *p = raw + hdr;
+    if (z->prefix)
+        zm_hdr_set_live(z, p, req);
+    if (z->track)
+        zm_track_insert(&z->table, p, req);
+    zm_count_alloc(z, counted, usable);
+    zm_unlock(z);
+    return p;
+fail:
+    zm_unlock(z);
+    zm_limit_adjust(z, predicted, 0);
+    zm_count_failed(z);
+    return NULL;
+}
+
+/* Frees p; `sized` says whether `size` is the caller's claim of the requested size. */
+static void zm_release(zm_instance *z, void *p, int sized, size_t size, const char *op)
+{
+    zm_lock(z);
+    size_t req;
+    alloc_status st = zm_validate(z, p, &req);
+    if (ZM_UNLIKELY(st != ALLOC_OK)) {
+        zm_unlock(z);
+        zm_report_bad(z, st, op, p);
+        return;
+    }
+    if (sized) {
+        if (ZM_UNLIKELY(req != 0 && zm_req(size) != req)) {
+            zm_unlock(z);
+            alloc_report(&z->head, ALLOC_EINVAL, p,
+                         "free_sized(%p, %zu): the block was allocated with %zu bytes; "
+                         "call ignored", p, size, req);
+            return;
+        }
+        req = zm_req(size);
+    }
+    size_t hdr = zm_hdr(z);
+    size_t usable = zm_block_usable(z, p, req);
+    uint64_t counted = zm_counted(z, req, usable);
+    if (z->prefix)
+        zm_hdr_set_freed(z, p, req);
+    if (z->track)
+        zm_track_kill(&z->table, p);
+    zm_base_free(&z->base, (char *)p - hdr, usable);
+    zm_count_free(z, counted, usable);
+    zm_limit_adjust(z, counted, 0);
+    zm_unlock(z);
+}
+
+/* The lean path: a request the base serves and the counters record, nothing else to
+ * keep.  Anything unusual (a failure, a huge size) takes the general path. */
+void *zm_malloc(alloc_t *a, size_t size)
+{
+    zm_instance *z = zm_of(a);
+    if (z->lean && size < ZM_MAX_REQUEST) {
+        size_t req = zm_req(size);
+        void *p = zm_base_malloc(&z->base, req, 0);
+        if (p != NULL) {
+            zm_count_alloc(z, zm_base_usable_fresh(&z->base, p, req), 0);
+            return p;
+        }
+    }
+    return zm_alloc(z, size, 0);
+}
+
+void *zm_calloc(alloc_t *a, size_t n, size_t size)
+{
+    size_t total;
+    if (!alloc_mul_ok(n, size, &total)) {
+        zm_count_failed(zm_of(a));
+        return NULL;
+    }
+    return zm_alloc(zm_of(a), total, 1);
+}
+
+/* Lean frees: nothing to validate (the base's own behaviour applies to bad pointers),
+ * the usable size from the size when the caller gives it. */
+static inline void zm_release_lean(zm_instance *z, void *p, size_t usable)
+{
+    zm_base_free(&z->base, p, usable);
+    zm_count_free(z, usable, 0);
+}
+
+void zm_free(alloc_t *a, void *p)
+{
+    zm_instance *z = zm_of(a);
+    if (p == NULL)
+        return;
+    if (z->lean)
+        zm_release_lean(z, p, zm_base_usable(&z->base, p));
+    else
+        zm_release(z, p, 0, 0, "free");
+}
+
+void zm_free_sized(alloc_t *a, void *p, size_t size)
+{
+    zm_instance *z = zm_of(a);
+    if (p == NULL)
+        return;
+    if (z->lean)
+        zm_release_lean(z, p, zm_block_usable(z, p, zm_req(size)));
+    else
+        zm_release(z, p, 1, size, "free_sized");
+}
+
+/* Counted exactly whether the base moves the block or resizes it in place; a failure
+ * leaves the old block (header included) as it was. */
+void *zm_realloc(alloc_t *a, void *p, size_t size)
+{
+    zm_instance *z = zm_of(a);
+    if (p == NULL)
+        return zm_alloc(z, size, 0);
+    if (size == 0) {
+        zm_release(z, p, 0, 0, "realloc");
+        return NULL;
+    }
+    zm_lock(z);
+    size_t old_req;
+    alloc_status st = zm_validate(z, p, &old_req);
+    if (ZM_UNLIKELY(st != ALLOC_OK)) {
+        zm_unlock(z);
+        zm_report_bad(z, st, "realloc", p);
+        return NULL;
+    }
+    size_t hdr = zm_hdr(z), old_usable = 0, new_usable;
+    uint64_t old_counted = 0, predicted = 0, reserved = 0, new_counted;
+    char *raw = NULL;
+    if (zm_too_big(z, size))
+        goto fail;
+    old_usable = zm_block_usable(z, p, old_req);
+    old_counted = zm_counted(z, old_req, old_usable);
+    predicted = z->prefix ? zm_round(z, size + hdr) : zm_round(z, zm_base_good(&z->base, size));
+    reserved = predicted > old_counted ? predicted - old_counted : 0;
+    if (!zm_limit_take(z, reserved)) {
+        reserved = 0;
+        goto fail;
+    }
+    if (z->track && !zm_track_reserve(&z->table))
+        goto fail;
+    /* Marked freed first: if the block moves, its old header must not pass for live. */
+    if (z->prefix)
+        zm_hdr_set_freed(z, p, old_req);
+    raw = zm_base_realloc(&z->base, (char *)p - hdr, size + hdr);
+    if (raw == NULL) {
+        if (z->prefix)
+            zm_hdr_set_live(z, p, old_req);
+        goto fail;
+    }
+    new_usable = zm_base_usable(&z->base, raw);
+    new_counted = zm_counted(z, size, new_usable);
+    zm_limit_adjust(z, old_counted + reserved, new_counted);
+    void *q = raw + hdr;
+    if (z->prefix)
+        zm_hdr_set_live(z, q, size);
+    if (z->track) {
+        if (q != p) {
+            zm_track_kill(&z->table, p);
+            zm_track_insert(&z->table, q, size);
+        } else {
+            zm_track_set_size(&z->table, q, size);
+        }
+    }
+    zm_count_resize(z, new_counted - old_counted, (uint64_t)new_usable - old_usable);
+    zm_unlock(z);
+    return q;
+fail:
+    zm_unlock(z);
+    zm_limit_adjust(z, reserved, 0);
+    zm_count_failed(z);
+    return NULL;
+}
+
+char *zm_strdup(alloc_t *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = zm_malloc(a, n);
+    if (p != NULL)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* Shared by usable_size and counted_size: 0 after reporting a bad pointer. */
+static int zm_query(const alloc_t *a, const void *p, const char *op, size_t *req,
+                    size_t *usable)
+{
+    zm_instance *z = zm_of_const(a);
+    zm_lock(z);
+    alloc_status st = zm_validate(z, p, req);
+    if (st == ALLOC_OK)
+        *usable = zm_block_usable(z, p, *req);
+    zm_unlock(z);
+    if (st != ALLOC_OK) {
+        zm_report_bad(z, st, op, p);
+        return 0;
+    }
+    return 1;
+}
+
+size_t zm_usable_size(const alloc_t *a, const void *p)
+{
+    size_t req, usable;
+    if (p == NULL || !zm_query(a, p, "usable_size", &req, &usable))
+        return 0;
+    return zm_of_const(a)->prefix ? req : usable;
+}
+
+size_t zm_counted_size(const alloc_t *a, const void *p)
+{
+    size_t req, usable;
+    if (p == NULL || !zm_query(a, p, "counted_size", &req, &usable))
+        return 0;
+    return (size_t)zm_counted(zm_of_const(a), req, usable);
+}
+
+size_t zm_good_size(const alloc_t *a, size_t size)
+{
+    const zm_instance *z = zm_of_const(a);
+    if (zm_too_big(z, size))
+        return 0;
+    return z->prefix ? zm_req(size) : zm_base_good(&z->base, zm_req(size));
+}
+
+size_t zm_used_memory(const alloc_t *a)
+{
+    const zm_instance *z = zm_of_const(a);
+    uint64_t used = 0;
+    for (int i = 0; i <= ZM_SHARED_SHARD; i++)
+        used += zm_load(&z->shard[i].used);
+    return (size_t)used;
+}
+
+int zm_is_instance(const alloc_t *a)
+{
+    return a != NULL && a->vt == &alloc_backend_zmalloc;
+}
+
+/* ---- statistics and the check ------------------------------------------------- */
+
+static void zm_get_stats(const alloc_t *a, alloc_stats *out)
+{
+    const zm_instance *z = zm_of_const(a);
+    zm_totals t;
+    zm_totals_read(z, &t);
+    uint64_t live = t.allocs - t.frees;
+    out->used_bytes = (size_t)t.used;
+    out->header_bytes = z->prefix ? (size_t)(live * ZM_PREFIX_SIZE) : 0;
+    out->held_bytes = (size_t)t.held;
+    out->peak_used_bytes = (size_t)zm_load(&z->peak_used);
+    out->peak_held_bytes = (size_t)zm_load(&z->peak_held);
+    out->live_blocks = (size_t)live;
+    out->allocs = t.allocs;
+    out->frees = t.frees;
+    out->failed_allocs = t.failed;
+    out->large_bytes = 0;
+    out->large_blocks = 0;
+}
+
+typedef struct zm_walk {
+    const zm_instance *z;
+    uint64_t used, held, live, bad_headers;
+    const void *first_bad;
+} zm_walk;
+
+static void zm_walk_block(void *ud, void *p, size_t req)
+{
+    zm_walk *w = ud;
+    size_t usable = zm_block_usable(w->z, p, req);
+    w->used += zm_counted(w->z, req, usable);
+    w->held += usable;
+    w->live++;
+    size_t in_hdr = 0;
+    if (w->z->prefix && (zm_hdr_read(w->z, p, &in_hdr) != ZM_HDR_LIVE || in_hdr != req)) {
+        if (w->bad_headers++ == 0)
+            w->first_bad = p;
+    }
+}
+
+/* One failed invariant: the sentence goes to `why`, reported once the lock is off. */
+#define ZM_CORRUPT(...)                                                                \
+    do {                                                                               \
+        snprintf(why, whylen, __VA_ARGS__);                                            \
+        return ALLOC_ECORRUPT;                                                         \
+    } while (0)
+
+static alloc_status zm_check_locked(const zm_instance *z, char *why, size_t whylen)
+{
+    zm_totals t;
+    zm_totals_read(z, &t);
+    uint64_t live = t.allocs - t.frees;
+    if (t.frees > t.allocs)
+        ZM_CORRUPT("check: %llu frees exceed %llu allocations", (unsigned long long)t.frees,
+                   (unsigned long long)t.allocs);
+    if (live == 0 && (t.used != 0 || t.held != 0))
+        ZM_CORRUPT("check: no live block but used_memory %llu, held %llu",
+                   (unsigned long long)t.used, (unsigned long long)t.held);
+    /* Every block counts at least sizeof(long) bytes (a request of 0 is one of 8). */
+    if (t.used / ZM_MIN_REQUEST < live)
+        ZM_CORRUPT("check: used_memory %llu is less than %zu bytes for each of %llu live "
+                   "blocks", (unsigned long long)t.used, ZM_MIN_REQUEST,
+                   (unsigned long long)live);
+    /* With the prefix a block counts round(size + 8) <= its usable size, the base's
+     * usable sizes being multiples of 8 and at least size + 8. */
+    if (z->prefix && t.held < t.used)
+        ZM_CORRUPT("check: held %llu below used_memory %llu with the prefix",
+                   (unsigned long long)t.held, (unsigned long long)t.used);
+    if (z->limit != 0 && zm_load(&z->limit_used) != t.used)
+        ZM_CORRUPT("check: the limit counter %llu differs from used_memory %llu",
+                   (unsigned long long)zm_load(&z->limit_used), (unsigned long long)t.used);
+    if (zm_load(&z->peak_used) < t.used || zm_load(&z->peak_held) < t.held)
+        ZM_CORRUPT("check: peak below the current figure (used %llu peak %llu, held %llu "
+                   "peak %llu)", (unsigned long long)t.used,
+                   (unsigned long long)zm_load(&z->peak_used), (unsigned long long)t.held,
+                   (unsigned long long)zm_load(&z->peak_held));
+    if (!z->track)
+        return ALLOC_OK;
+    const zm_track *tb = &z->table;
+    size_t occupied = 0, tombs = 0;
+    for (size_t i = 0; i < tb->cap; i++) {
+        occupied += tb->slots[i].ptr != 0;
+        tombs += tb->slots[i].ptr != 0 && tb->slots[i].size == ZM_TRACK_FREED;
+    }
+    if (occupied != tb->live + tb->tombs || tombs != tb->tombs ||
+        (tb->live + tb->tombs) * 4 > tb->cap * 3)
+        ZM_CORRUPT("check: live-block table holds %zu entries (%zu freed) in %zu slots, "
+                   "its counts say %zu live + %zu freed", occupied, tombs, tb->cap,
+                   tb->live, tb->tombs);
+    zm_walk w = {.z = z};
+    zm_track_each_live(tb, zm_walk_block, &w);
+    if (w.bad_headers != 0)
+        ZM_CORRUPT("check: %llu live blocks have a damaged header, first %p",
+                   (unsigned long long)w.bad_headers, w.first_bad);
+    if (w.live != live || w.used != t.used || w.held != t.held)
+        ZM_CORRUPT("check: counters say %llu live blocks, used_memory %llu, held %llu; the "
+                   "table's blocks give %llu, %llu, %llu", (unsigned long long)live,
+                   (unsigned long long)t.used, (unsigned long long)t.held,
+                   (unsigned long long)w.live, (unsigned long long)w.used,
+                   (unsigned long long)w.held);
+    return ALLOC_OK;
+}
+
+/* Meant for a quiescent instance: without track, counters read while another thread
+ * is between its two additions can look inconsistent.  With track and thread_safe the
+ * lock orders every call, so the check may run at any time. */
+static alloc_status zm_check(const alloc_t *a)
+{
+    zm_instance *z = zm_of_const(a);
+    char why[256];
+    zm_lock(z);
+    alloc_status st = zm_check_locked(z, why, sizeof why);
+    zm_unlock(z);
+    if (st != ALLOC_OK)
+        alloc_report(a, st, NULL, "%s", why);
+    return st;
+}
+
+/* ---- configuration and life cycle --------------------------------------------- */
+
+static void zm_defaults(alloc_config *cfg)
+{
+    cfg->zmalloc.base = "libc";
+    cfg->zmalloc.prefix = -1;
+    cfg->zmalloc.round_to_long = 0;
+    cfg->zmalloc.track = 0;
+}
+
+static alloc_status zm_check_config(const alloc_config *cfg, char *msg, size_t msglen)
+{
+    const char *base = cfg->zmalloc.base;
+    if (base == NULL || (strcmp(base, "libc") != 0 && strcmp(base, "jemalloc") != 0))
+        return alloc_config_error(msg, msglen,
+                                  "zmalloc.base is %s%s%s; it must be \"libc\" or \"jemalloc\"",
+                                  base ? "\"" : "", base ? base : "NULL", base ? "\"" : "");
+    if (cfg->zmalloc.prefix < -1 || cfg->zmalloc.prefix > 1)
+        return alloc_config_error(msg, msglen,
+                                  "zmalloc.prefix is %d; it must be -1 (only when the base "
+                                  "cannot report sizes), 0 (never) or 1 (always)",
+                                  cfg->zmalloc.prefix);
+    if (cfg->zmalloc.round_to_long != 0 && cfg->zmalloc.round_to_long != 1)
+        return alloc_config_error(msg, msglen, "zmalloc.round_to_long is %d; it must be 0 or 1",
+                                  cfg->zmalloc.round_to_long);
+    if (cfg->zmalloc.track != 0 && cfg->zmalloc.track != 1)
+        return alloc_config_error(msg, msglen, "zmalloc.track is %d; it must be 0 or 1",
+                                  cfg->zmalloc.track);
+    return ALLOC_OK;
+}
+
+static uint64_t zm_mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xBF58476D1CE4E5B9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94D049BB133111EB);
+    return x ^ (x >> 31);
+}
+
+static alloc_status zm_create(const alloc_config *cfg, alloc_t **out)
+{
+    *out = NULL;
+    zm_base_kind kind = strcmp(cfg->zmalloc.base, "jemalloc") == 0 ? ZM_BASE_JEMALLOC
+                                                                    : ZM_BASE_LIBC;
+    size_t sz = alloc_align_up(sizeof(zm_instance), ZM_CACHE_LINE);
+    zm_instance *z = aligned_alloc(ZM_CACHE_LINE, sz);
+    if (z == NULL)
+        return ALLOC_ENOMEM;
+    memset(z, 0, sz);
+    char msg[200];
+    alloc_status st = zm_base_init(&z->base, kind, msg, sizeof msg);
+    if (st != ALLOC_OK) {
+        if (cfg->on_error != NULL) {
+            char full[256];
+            snprintf(full, sizeof full, "invalid configuration: %s", msg);
+            cfg->on_error(cfg->on_error_ud, st, NULL, full);
+        }
+        free(z);
+        return st;
+    }
+    z->ts = cfg->thread_safe;
+    /* Both bases report usable sizes, so -1 ("only when needed") means no prefix. */
+    z->prefix = cfg->zmalloc.prefix == 1;
+    z->round = cfg->zmalloc.round_to_long;
+    z->track = cfg->zmalloc.track;
+    z->limit = cfg->mem_limit;
+    z->lean = !z->prefix && !z->track && z->limit == 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    z->key = zm_mix((uint64_t)(uintptr_t)z ^ zm_mix((uint64_t)now.tv_nsec ^
+                                                    ((uint64_t)now.tv_sec << 32)));
+    if (z->track && !zm_track_init(&z->table)) {
+        zm_base_fini(&z->base);
+        free(z);
+        return ALLOC_ENOMEM;
+    }
+    if (z->track && z->ts && pthread_mutex_init(&z->lock, NULL) != 0) {
+        zm_track_fini(&z->table);
+        zm_base_fini(&z->base);
+        free(z);
+        return ALLOC_ENOMEM;
+    }
+    z->head.vt = &alloc_backend_zmalloc;
+    z->head.cfg = *cfg;
+    z->head.cfg.backend = alloc_backend_zmalloc.name;
+    z->head.cfg.zmalloc.base = zm_base_name(kind);
+    z->head.cfg.slab.sizes = NULL; /* the slab section is not ours to keep pointers into */
+    z->head.cfg.slab.nsizes = 0;
+    *out = &z->head;
+    return ALLOC_OK;
+}
+
+static void zm_destroy_block(void *ud, void *p, size_t req)
+{
+    const zm_instance *z = ud;
+    zm_base_free(&z->base, (char *)p - zm_hdr(z), zm_block_usable(z, p, req));
+}
+
+/* With track, every live block goes back to its base.  Without it the instance cannot
+ * enumerate its blocks (no table, and a header alone links nothing): destroy frees the
+ * instance's own memory and the blocks still live stay allocated in the base, leaked
+ * unless the program exits, exactly as Redis never frees at exit.  Keeping a table
+ * always would put a hash insert on every malloc, which the hot path cannot afford. */
+static void zm_destroy(alloc_t *a)
+{
+    zm_instance *z = zm_of(a);
+    if (z->track) {
+        zm_track_each_live(&z->table, zm_destroy_block, z);
+        zm_track_fini(&z->table);
+        if (z->ts)
+            pthread_mutex_destroy(&z->lock);
+    }
+    zm_base_fini(&z->base);
+    free(z);
+}
+
+static size_t zm_alignment(const alloc_t *a)
+{
+    const zm_instance *z = zm_of_const(a);
+    /* The prefix shifts 16-aligned base blocks by 8.  jemalloc has an 8-byte class,
+     * only 8-aligned, that requests of 1..8 bytes (and 0, counted as 8) get. */
+    if (z->prefix || z->base.kind == ZM_BASE_JEMALLOC)
+        return ZM_PREFIX_SIZE;
+    return ZM_BASE_BLOCK_ALIGN;
+}
+
+const alloc_backend alloc_backend_zmalloc = {
+    .name = "zmalloc",
+    .defaults = zm_defaults,
+    .check_config = zm_check_config,
+    .create = zm_create,
+    .destroy = zm_destroy,
+    .malloc = zm_malloc,
+    .calloc = zm_calloc,
+    .realloc = zm_realloc,
+    .free = zm_free,
+    .free_sized = zm_free_sized,
+    .usable_size = zm_usable_size,
+    .good_size = zm_good_size,
+    .check = zm_check,
+    .get_stats = zm_get_stats,
+    .alignment = zm_alignment,
+};

@@ -1,0 +1,81 @@
+/* zm_internal.h - the zmalloc instance, shared by the backend's files only. */
+#ifndef KVALLOC_ZM_INTERNAL_H
+#define KVALLOC_ZM_INTERNAL_H
+
+#include "alloc_impl.h"
+#include "zm_api.h"
+#include "zm_base.h"
+#include "zm_track.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define ZM_CACHE_LINE 64
+#define ZM_NSHARDS 16
+#define ZM_SHARD_BITS 4
+#define ZM_PREFIX_SIZE sizeof(size_t)
+#define ZM_MIN_REQUEST sizeof(long)   /* what a request for 0 bytes becomes, as Redis */
+#define ZM_MAX_REQUEST (SIZE_MAX / 2) /* this and above fail at once, as Redis */
+
+/* Counters of one shard.  A thread hashes to a shard and claims it (owner = the
+ * address of its thread-local anchor) the first time it finds it free; from then on it
+ * is the shard's only writer and adds with plain relaxed load + store, no locked
+ * instruction.  A thread whose shard another thread owns adds atomically into the
+ * shared last shard.  A dead thread's shard stays claimed; a new thread that lands on
+ * it uses the shared shard (the same anchor address is only ever reused by a thread
+ * created after the owner ended, which then rightly continues as sole writer).
+ * A free may land in another shard than its malloc, so one shard's used can wrap
+ * below zero; only the sum over shards means anything (unsigned arithmetic makes it
+ * exact).  Derived rather than counted, to keep the hot path at two additions:
+ *   live   = allocs - frees
+ *   header = ZM_PREFIX_SIZE * live            (prefix on; 0 off)
+ *   held   = used                             (prefix off: a block counts its usable size)
+ * so `held` is only maintained with the prefix. */
+typedef struct zm_shard {
+    _Alignas(ZM_CACHE_LINE) _Atomic uint64_t used;
+    _Atomic uint64_t held;
+    _Atomic uint64_t allocs, frees, failed;
+    _Atomic(const void *) owner;
+} zm_shard;
+
+#define ZM_SHARED_SHARD ZM_NSHARDS /* index of the shard every unlucky thread shares */
+
+/* Invariant (alloc_check): sum(used) == sum over live blocks of counted(block), where
+ * counted = round(usable(base block)) without the prefix and round(size + 8) with it,
+ * round being align_up(., sizeof(long)) under round_to_long and identity otherwise. */
+typedef struct zm_instance {
+    struct alloc head;
+    zm_base base;
+    int ts;     /* thread_safe: per-thread shards as above; else plain adds to shard 0 */
+    int prefix; /* resolved: 1 = 8-byte header before every block */
+    int round;  /* round_to_long */
+    int track;
+    /* No prefix, no table, no limit: the case Redis runs in, served by a path that only
+     * asks the base and adds to the counters. */
+    int lean;
+    size_t limit;   /* mem_limit, 0 = none */
+    uint64_t key;   /* seeds the header tags of this instance */
+    zm_shard shard[ZM_NSHARDS + 1];
+    /* With thread_safe and a limit, the limit needs one exact total: this counter is
+     * that total (== sum(used)), taken by compare-and-swap before the base is asked. */
+    _Alignas(ZM_CACHE_LINE) _Atomic uint64_t limit_used;
+    /* Exact when thread_safe = 0.  With thread_safe = 1 the total is never formed on
+     * the hot path, so the peaks are the highest totals seen by a stats read, check or
+     * INFO fill (a lower bound, as Redis's own used_memory_peak is sampled by its
+     * cron); with a limit as well, peak_used also follows the limit counter after each
+     * growth, which may include another thread's reservation still in flight. */
+    _Alignas(ZM_CACHE_LINE) _Atomic uint64_t peak_used;
+    _Atomic uint64_t peak_held;
+    pthread_mutex_t lock; /* track && ts: guards the table and orders the counters */
+    zm_track table;
+} zm_instance;
+
+typedef struct zm_totals {
+    uint64_t used, held, allocs, frees, failed;
+} zm_totals;
+
+/* Sums the shards (and, with thread_safe, raises the sampled peaks). */
+void zm_totals_read(const zm_instance *z, zm_totals *t);
+
+#endif /* KVALLOC_ZM_INTERNAL_H */
