@@ -20,6 +20,11 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/kvalloc-config.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kvalloc)
 
 # pkg-config: the libraries are static, so what they need from below is in Libs.
+# The prefix is found relative to the .pc file, so `cmake --install --prefix DIR`
+# gives a working package anywhere.
+file(RELATIVE_PATH PC_PREFIX_FROM_PCDIR
+     "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
+string(REGEX REPLACE "/$" "" PC_PREFIX_FROM_PCDIR "${PC_PREFIX_FROM_PCDIR}")
 foreach(pc kvalloc kvalloc_zmalloc kvalloc_slab)
   set(PC_NAME ${pc})
   set(PC_REQUIRES "")
