@@ -1,6 +1,6 @@
 /* slab_backend.c - the slab backend's vtable, instance creation, and the block calls:
  * malloc pops a class's LIFO free list, free validates the pointer against the page
- * directory and the page's free bitmap before pushing it back. */
+ * directory and the page's chunk states before pushing it back. */
 #include "slab_internal.h"
 
 #include <stdlib.h>
@@ -54,10 +54,11 @@ static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
         c->size = sizes[id - 1];
         c->perslab = perslab[id - 1];
         c->div_magic = UINT64_MAX / c->size + 1;
+        c->hint_base = SLAB_NO_HINT;
         if (c->perslab > most)
             most = c->perslab;
     }
-    s->bitmap_words = (most + 63) / 64;
+    s->state_bytes = most;
     if (!slab_lookup_build(s) || !slab_dir_init(s) || !slab_large_init(s))
         goto fail;
     if (cfg->slab.prealloc && !slab_prealloc(s))
@@ -86,33 +87,56 @@ static void count_failure(slab_t *s)
 }
 
 /* Pops a chunk for a request of `size`; c->lock held.  Each popped entry is checked
- * against the directory and its page's bitmap before it is trusted: a write after free
- * that changed a link is caught here, reported by the caller (*corrupt), and the list
- * is rebuilt from the bitmaps, which such a write cannot reach. */
-static void *do_class_alloc(slab_t *s, slab_class *c, size_t size, bool *corrupt)
+ * against its page's chunk states (and, outside the hint page, the directory) before it is
+ * trusted: a write after free that changed a link is caught here, reported by the
+ * caller (*corrupt), and the list is rebuilt from the chunk states, which such a write
+ * cannot reach.  The check costs a few compares of values the state update needs
+ * anyway, so it stays on in every build. */
+static inline void *do_class_alloc(slab_t *s, slab_class *c, size_t size, bool *corrupt)
 {
     for (;;) {
-        if (c->free_head == NULL && !slab_do_newslab(s, c))
-            return NULL;
         char *p = c->free_head;
-        slab_page *pg = slab_dir_find(s, p);
-        size_t off = pg != NULL ? (size_t)(p - pg->base) : 0;
+        if (p == NULL) {
+            if (!slab_do_newslab(s, c))
+                return NULL;
+            continue;
+        }
+        slab_page *pg;
+        size_t off = (uintptr_t)p - c->hint_base;
+        if (off < s->page_size) {
+            pg = c->hint_pg;
+        } else {
+            pg = slab_dir_find(s, p);
+            if (pg == NULL ||
+                atomic_load_explicit(&pg->class_id, memory_order_relaxed) != c->id) {
+                *corrupt = true;
+                slab_do_rebuild_free_list(c);
+                continue;
+            }
+            off = (size_t)(p - pg->base);
+            c->hint_base = (uintptr_t)pg->base;
+            c->hint_pg = pg;
+        }
         size_t i = slab_chunk_index(c, off);
-        if (pg == NULL || atomic_load_explicit(&pg->class_id, memory_order_relaxed) != c->id ||
-            i * c->size != off || i >= c->perslab || !slab_bit_get(pg, i)) {
+        if (i * c->size != off || i >= c->perslab || !slab_chunk_is_free(pg, i)) {
             *corrupt = true;
             slab_do_rebuild_free_list(c);
             continue;
         }
         c->free_head = *(void **)p;
-        slab_bit_clear(pg, i);
-        pg->nfree--;
-        c->free_chunks--;
-        c->used_chunks++;
-        c->requested += size;
+        slab_chunk_set_live(pg, i);
+        c->req_in += size;
         c->allocs++;
         return p;
     }
+}
+
+static void report_corrupt(alloc_t *a, const slab_class *c)
+{
+    alloc_report(a, ALLOC_ECORRUPT, NULL,
+                 "the free list of class %u (%zu-byte chunks) held an entry that is no "
+                 "free chunk (a write after free?); it was rebuilt from the page's chunk states",
+                 c->id, c->size);
 }
 
 void *slab_malloc(alloc_t *a, size_t size)
@@ -134,15 +158,12 @@ void *slab_malloc(alloc_t *a, size_t size)
     void *p = do_class_alloc(s, c, size, &corrupt);
     slab_unlock(s, &c->lock);
     if (corrupt)
-        alloc_report(a, ALLOC_ECORRUPT, NULL,
-                     "the free list of class %u (%zu-byte chunks) held an entry that is no "
-                     "free chunk (a write after free?); it was rebuilt from the page bitmaps",
-                     id, c->size);
+        report_corrupt(a, c);
     if (p == NULL) {
         count_failure(s);
         return NULL;
     }
-    slab_peak_raise(&s->peak_used, slab_counter_add(s, &s->used_total, c->size));
+    slab_used_add(s, c->size);
 #ifdef KVALLOC_DEBUG
     memset(p, SLAB_FILL_ALLOC, c->size);
 #endif
@@ -189,7 +210,7 @@ static slab_class *lock_owner(slab_t *s, slab_page *pg, const void *p, size_t *i
         if (i * c->size != off || i >= c->perslab)
             *v = CHUNK_INTERIOR;
         else
-            *v = slab_bit_get(pg, i) ? CHUNK_FREE : CHUNK_LIVE;
+            *v = slab_chunk_is_free(pg, i) ? CHUNK_FREE : CHUNK_LIVE;
         return c;
     }
 }
@@ -225,7 +246,20 @@ static void report_foreign(alloc_t *a, const char *call, const void *p)
                  "its large blocks); free it with the allocator that returned it", call, p);
 }
 
-/* Frees p; `size` is the caller's requested size when `sized`. */
+/* Pushes live chunk i of page pg (class c) back; c->lock held. */
+static inline void do_class_free(slab_class *c, slab_page *pg, void *p, size_t i)
+{
+#ifdef KVALLOC_DEBUG
+    memset(p, SLAB_FILL_FREE, c->size);
+#endif
+    *(void **)p = c->free_head;
+    c->free_head = p;
+    slab_chunk_set_free(pg, i);
+    c->frees++;
+}
+
+/* Frees p found through the directory; `size` is the caller's requested size when
+ * `sized`. */
 static void free_block(alloc_t *a, void *p, size_t size, bool sized, const char *call)
 {
     slab_t *s = slab_of(a);
@@ -244,23 +278,14 @@ static void free_block(alloc_t *a, void *p, size_t size, bool sized, const char 
         report_bad(a, call, p, v, c);
         return;
     }
-#ifdef KVALLOC_DEBUG
-    memset(p, SLAB_FILL_FREE, c->size);
-#endif
-    *(void **)p = c->free_head;
-    c->free_head = p;
-    slab_bit_set(pg, i);
-    pg->nfree++;
-    c->free_chunks++;
-    c->used_chunks--;
-    c->frees++;
+    do_class_free(c, pg, p, i);
     if (sized && slab_class_for(s, size) == c->id)
-        c->requested -= size < c->requested ? size : c->requested;
+        c->req_out += size;
     else
         c->unsized_frees++;
     size_t chunk = c->size;
     slab_unlock(s, &c->lock);
-    slab_counter_sub(s, &s->used_total, chunk);
+    slab_used_sub(s, chunk);
 }
 
 void slab_free(alloc_t *a, void *p)
@@ -269,10 +294,33 @@ void slab_free(alloc_t *a, void *p)
         free_block(a, p, 0, false, "free");
 }
 
+/* The size names the class, and p usually lies in that class's hint page: then the
+ * directory is not needed (the hint is what it would answer).  Anything else, a bad
+ * pointer included, takes free_block's full path. */
 void slab_free_sized(alloc_t *a, void *p, size_t size)
 {
-    if (p != NULL)
-        free_block(a, p, size, true, "free_sized");
+    slab_t *s = slab_of(a);
+    if (p == NULL)
+        return;
+    unsigned id = size <= s->lookup_max ? slab_class_for(s, size) : 0;
+    if (id != 0) {
+        slab_class *c = &s->classes[id];
+        slab_lock(s, &c->lock);
+        size_t off = (uintptr_t)p - c->hint_base;
+        if (off < s->page_size) {
+            slab_page *pg = c->hint_pg;
+            size_t i = slab_chunk_index(c, off);
+            if (i * c->size == off && i < c->perslab && !slab_chunk_is_free(pg, i)) {
+                do_class_free(c, pg, p, i);
+                c->req_out += size;
+                slab_unlock(s, &c->lock);
+                slab_used_sub(s, c->size);
+                return;
+            }
+        }
+        slab_unlock(s, &c->lock);
+    }
+    free_block(a, p, size, true, "free_sized");
 }
 
 /* Stays in place when the new size has the same class (or, on the large path, the
@@ -301,7 +349,7 @@ void *slab_realloc(alloc_t *a, void *p, size_t size)
         old = c->size;
         if (slab_class_for(s, size) == c->id) {
             /* The old request's size is unknown: counted like an unsized free. */
-            c->requested += size;
+            c->req_in += size;
             c->unsized_frees++;
             slab_unlock(s, &c->lock);
             return p;

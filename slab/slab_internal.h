@@ -44,22 +44,30 @@ static inline void slab_unlock_raw(slab_spinlock *l)
 }
 
 /* Metadata of one page, outside the page so a stray write into a block cannot damage
- * it.  Invariants: nfree == popcount(bitmap[0 .. perslab of class_id)) and bits at or
- * above that perslab are 0; the page lies in exactly one list (its class's, or the
- * pool's when class_id == 0), ordered oldest first. */
+ * it.  Invariants: state[i] is 1 for a free chunk i and 0 for a live one, and 0 at or
+ * above the perslab of class_id; the page lies in exactly one list (its class's, or
+ * the pool's when class_id == 0), ordered oldest first.  A byte per chunk rather than
+ * a bit: malloc and free then store a byte instead of rewriting a word the other call
+ * just wrote.  Free chunks are counted from the states when needed (slab_page_nfree):
+ * a per-page counter would be one more read-modify-write on every malloc and free. */
 typedef struct slab_page {
     char *base;                     /* page_size-aligned start */
     struct slab_page *older, *newer;
     _Atomic unsigned class_id;      /* 0: free page in the pool; changes under both the
                                        old and the new owner's lock */
-    unsigned nfree;                 /* free chunks in this page */
-    uint64_t bitmap[];              /* bit i set: chunk i is free */
+    uint8_t state[];                /* 1: chunk i is free; 0: live (or past perslab) */
 } slab_page;
 
 /* One size class.  Invariants, under `lock`:
- *   free_chunks + used_chunks == total_pages * perslab
- *   free_chunks == length of the free list == sum of the pages' nfree
+ *   used_chunks == allocs - frees
+ *   free_chunks == total_pages * perslab - used_chunks
+ *               == length of the free list == free states in the pages
+ *   requested   == req_in - req_out
  * and every free-list entry is a chunk start in a page of this class whose bit is set.
+ * The counters the hot path touches only grow (allocs, frees, req_in, req_out): a
+ * counter raised by malloc and lowered by free makes each call wait for the other's
+ * store, which costs more than the whole pop or push.  used_chunks, free_chunks and
+ * requested are derived from them (slab_class_used and friends).
  * Padded to a cache line so neighbouring classes' locks do not share one. */
 typedef struct slab_class {
     _Alignas(SLAB_CACHE_LINE) slab_spinlock lock;
@@ -68,11 +76,32 @@ typedef struct slab_class {
     size_t size;                    /* chunk size, a multiple of 8 */
     uint64_t div_magic;             /* floor(2^64 / size) + 1: offset / size by multiply */
     void *free_head;                /* LIFO list linked through each free chunk's first word */
-    size_t free_chunks, used_chunks, total_pages;
+    /* The page most chunks come from, so malloc and a sized free usually need no
+     * directory lookup: hint_pg is a page of this class whose range starts at hint_base,
+     * or hint_base is SLAB_NO_HINT (no address is within a page of it) and hint_pg is
+     * not used.  Set when the class gains a page or pops from another, reset when that
+     * page leaves the class. */
+    uintptr_t hint_base;
+    slab_page *hint_pg;
+    size_t total_pages;
     slab_page *oldest, *newest;
-    size_t requested;               /* sum of requested sizes; see slab_class_info */
+    size_t req_in, req_out;         /* requested sizes allocated, and freed with a size */
     unsigned long long allocs, frees, unsized_frees;
 } slab_class;
+
+/* A hint_base that no pointer lies within page_size of: the top page of the address
+ * space is the kernel's. */
+#define SLAB_NO_HINT ((uintptr_t)0 - SLAB_MAX_PAGE)
+
+static inline size_t slab_class_used(const slab_class *c)
+{
+    return (size_t)(c->allocs - c->frees);
+}
+
+static inline size_t slab_class_free(const slab_class *c)
+{
+    return c->total_pages * c->perslab - slab_class_used(c);
+}
 
 /* Open-addressing table of large blocks, address -> mapped length.  Invariants:
  * count == live entries, bytes == sum of their lengths, count * 2 <= cap. */
@@ -102,7 +131,7 @@ typedef struct slab {
     slab_class *classes;            /* nclasses + 1 entries; [0] is the pool */
     uint8_t *lookup;                /* lookup[(size + 7) / 8] = class, size <= lookup_max */
     size_t lookup_max;
-    size_t bitmap_words;            /* per page: enough for the largest perslab */
+    size_t state_bytes;             /* per page: the largest perslab */
 
     _Alignas(SLAB_CACHE_LINE) slab_spinlock page_lock;
     slab_page **all_pages;          /* every page ever mapped, for check and destroy */
@@ -119,7 +148,11 @@ typedef struct slab {
 
     _Alignas(SLAB_CACHE_LINE) _Atomic size_t held;
     _Atomic size_t peak_held;
-    _Atomic size_t used_total;      /* used chunk bytes + large bytes, for the peak */
+    /* Used chunk bytes + large bytes, for the peak: with thread_safe, one atomic
+     * (used_total); without, bytes allocated and bytes freed as two counters that only
+     * grow (used_in - used_out), so malloc and free do not wait for each other's store. */
+    _Atomic size_t used_total;
+    size_t used_in, used_out;
     _Atomic size_t peak_used;
     _Atomic unsigned long long failed_allocs;
     /* A realloc that moves is one malloc and one free underneath, but the interface
@@ -165,38 +198,28 @@ static inline size_t slab_chunk_index(const slab_class *c, size_t off)
     return (size_t)(((slab_u128)off * c->div_magic) >> 64);
 }
 
-static inline bool slab_bit_get(const slab_page *pg, size_t i)
+static inline bool slab_chunk_is_free(const slab_page *pg, size_t i)
 {
-    return (pg->bitmap[i >> 6] >> (i & 63)) & 1u;
+    return pg->state[i] != 0;
 }
 
-static inline void slab_bit_set(slab_page *pg, size_t i)
+static inline void slab_chunk_set_free(slab_page *pg, size_t i)
 {
-    pg->bitmap[i >> 6] |= (uint64_t)1 << (i & 63);
+    pg->state[i] = 1;
 }
 
-static inline void slab_bit_clear(slab_page *pg, size_t i)
+static inline void slab_chunk_set_live(slab_page *pg, size_t i)
 {
-    pg->bitmap[i >> 6] &= ~((uint64_t)1 << (i & 63));
+    pg->state[i] = 0;
 }
 
-/* Adds n and returns the new value; a plain add when the caller serialises. */
-static inline size_t slab_counter_add(const slab_t *s, _Atomic size_t *c, size_t n)
+/* Free chunks of page pg, counted from its states. */
+static inline unsigned slab_page_nfree(const slab_t *s, const slab_page *pg)
 {
-    if (s->ts)
-        return atomic_fetch_add_explicit(c, n, memory_order_relaxed) + n;
-    size_t v = atomic_load_explicit(c, memory_order_relaxed) + n;
-    atomic_store_explicit(c, v, memory_order_relaxed);
-    return v;
-}
-
-static inline void slab_counter_sub(const slab_t *s, _Atomic size_t *c, size_t n)
-{
-    if (s->ts)
-        atomic_fetch_sub_explicit(c, n, memory_order_relaxed);
-    else
-        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) - n,
-                              memory_order_relaxed);
+    unsigned n = 0;
+    for (size_t i = 0; i < s->state_bytes; i++)
+        n += pg->state[i];
+    return n;
 }
 
 /* Raises *peak to at least v. */
@@ -209,6 +232,36 @@ static inline void slab_peak_raise(_Atomic size_t *peak, size_t v)
            !atomic_compare_exchange_weak_explicit(peak, &cur, v, memory_order_relaxed,
                                                   memory_order_relaxed))
         ;
+}
+
+/* Used bytes (chunks in use + large blocks), the figure the peak follows. */
+static inline size_t slab_used_bytes(const slab_t *s)
+{
+    if (s->ts)
+        return atomic_load_explicit(&s->used_total, memory_order_relaxed);
+    return s->used_in - s->used_out;
+}
+
+/* Counts n more used bytes and raises the peak to the new total. */
+static inline void slab_used_add(slab_t *s, size_t n)
+{
+    if (s->ts) {
+        slab_peak_raise(&s->peak_used,
+                        atomic_fetch_add_explicit(&s->used_total, n, memory_order_relaxed) + n);
+        return;
+    }
+    s->used_in += n;
+    size_t used = s->used_in - s->used_out;
+    if (used > atomic_load_explicit(&s->peak_used, memory_order_relaxed))
+        atomic_store_explicit(&s->peak_used, used, memory_order_relaxed);
+}
+
+static inline void slab_used_sub(slab_t *s, size_t n)
+{
+    if (s->ts)
+        atomic_fetch_sub_explicit(&s->used_total, n, memory_order_relaxed);
+    else
+        s->used_out += n;
 }
 
 /* slab_classes.c */
@@ -246,7 +299,7 @@ void slab_do_page_link(slab_class *owner, slab_page *pg);   /* appends as newest
 void slab_do_page_unlink(slab_class *owner, slab_page *pg);
 /* Removes from c's free list every chunk lying in pg; c->lock held. */
 void slab_do_unlink_page_chunks(slab_class *c, slab_page *pg);
-/* Recreates c's free list from the page bitmaps; c->lock held. */
+/* Recreates c's free list from the pages' chunk states; c->lock held. */
 void slab_do_rebuild_free_list(slab_class *c);
 
 /* slab_large.c */

@@ -115,7 +115,7 @@ void *slab_large_alloc(slab_t *s, size_t size)
     t->bytes += len;
     t->allocs++;
     slab_unlock(s, &s->large_lock);
-    slab_peak_raise(&s->peak_used, slab_counter_add(s, &s->used_total, len));
+    slab_used_add(s, len);
     return p;
 }
 
@@ -135,7 +135,7 @@ alloc_status slab_large_free(slab_t *s, void *p)
     t->frees++;
     slab_unlock(s, &s->large_lock);
     munmap(p, len);
-    slab_counter_sub(s, &s->used_total, len);
+    slab_used_sub(s, len);
     slab_unreserve(s, len);
     return ALLOC_OK;
 }

@@ -112,7 +112,7 @@ static slab_page *do_page_register(slab_t *s, char *base)
         s->all_pages = v;
         s->cap_pages = cap;
     }
-    slab_page *pg = calloc(1, sizeof *pg + s->bitmap_words * sizeof(uint64_t));
+    slab_page *pg = calloc(1, sizeof *pg + s->state_bytes);
     if (pg == NULL)
         return NULL;
     pg->base = base;
@@ -126,6 +126,10 @@ static slab_page *do_page_register(slab_t *s, char *base)
 
 void slab_do_page_link(slab_class *owner, slab_page *pg)
 {
+    if (owner->id != 0) {
+        owner->hint_base = (uintptr_t)pg->base;
+        owner->hint_pg = pg;
+    }
     pg->newer = NULL;
     pg->older = owner->newest;
     if (owner->newest != NULL)
@@ -138,6 +142,8 @@ void slab_do_page_link(slab_class *owner, slab_page *pg)
 
 void slab_do_page_unlink(slab_class *owner, slab_page *pg)
 {
+    if (owner->hint_pg == pg)
+        owner->hint_base = SLAB_NO_HINT;
     if (pg->older != NULL)
         pg->older->newer = pg->newer;
     else
@@ -180,17 +186,15 @@ void slab_do_split(slab_t *s, slab_class *c, slab_page *pg)
 {
     (void)s;
     atomic_store_explicit(&pg->class_id, c->id, memory_order_relaxed);
-    memset(pg->bitmap, 0, s->bitmap_words * sizeof(uint64_t));
+    memset(pg->state, 0, s->state_bytes);
     /* Pushed first to last, so the last chunk is on top, as memcached's
      * split_slab_page_into_freelist leaves it. */
     char *p = pg->base;
     for (unsigned i = 0; i < c->perslab; i++, p += c->size) {
         *(void **)p = c->free_head;
         c->free_head = p;
-        slab_bit_set(pg, i);
+        slab_chunk_set_free(pg, i);
     }
-    pg->nfree = c->perslab;
-    c->free_chunks += c->perslab;
 }
 
 /* memcached's do_slabs_newslab: refuse when held + page > limit, unless the class has
@@ -231,37 +235,27 @@ void slab_do_unlink_page_chunks(slab_class *c, slab_page *pg)
 {
     void **link = &c->free_head;
     const char *lo = pg->base, *hi = pg->base + (size_t)c->perslab * c->size;
-    size_t removed = 0;
     while (*link != NULL) {
         char *q = *link;
-        if (q >= lo && q < hi) {
+        if (q >= lo && q < hi)
             *link = *(void **)q;
-            removed++;
-        } else {
+        else
             link = (void **)q;
-        }
     }
-    c->free_chunks -= removed;
 }
 
 void slab_do_rebuild_free_list(slab_class *c)
 {
     c->free_head = NULL;
-    c->free_chunks = 0;
     for (slab_page *pg = c->oldest; pg != NULL; pg = pg->newer) {
-        unsigned nfree = 0;
         for (unsigned i = 0; i < c->perslab; i++) {
-            if (slab_bit_get(pg, i)) {
+            if (slab_chunk_is_free(pg, i)) {
                 char *q = pg->base + (size_t)i * c->size;
                 *(void **)q = c->free_head;
                 c->free_head = q;
-                nfree++;
             }
         }
-        pg->nfree = nfree;
-        c->free_chunks += nfree;
     }
-    c->used_chunks = c->total_pages * c->perslab - c->free_chunks;
 }
 
 void slab_pages_destroy(slab_t *s)

@@ -29,8 +29,7 @@ static void do_give_page(slab_t *s, slab_class *dst, slab_page *pg)
     slab_lock(s, &s->page_lock);
     if (dst == NULL) {
         atomic_store_explicit(&pg->class_id, 0, memory_order_release);
-        memset(pg->bitmap, 0, s->bitmap_words * sizeof(uint64_t));
-        pg->nfree = 0;
+        memset(pg->state, 0, s->state_bytes);
         slab_do_page_link(&s->classes[0], pg);
     }
     s->pages_moved++;
@@ -41,13 +40,12 @@ static void do_give_page(slab_t *s, slab_class *dst, slab_page *pg)
 static void do_relink(slab_class *c, slab_page *pg)
 {
     for (unsigned i = 0; i < c->perslab; i++) {
-        if (slab_bit_get(pg, i)) {
+        if (slab_chunk_is_free(pg, i)) {
             char *q = pg->base + (size_t)i * c->size;
             *(void **)q = c->free_head;
             c->free_head = q;
         }
     }
-    c->free_chunks += pg->nfree;
 }
 
 /* Takes a free chunk of c for a relocated block (the page being emptied has left the
@@ -62,12 +60,10 @@ static char *do_take_chunk(const slab_t *s, slab_class *c, slab_page **owner, si
     size_t off = pg != NULL ? (size_t)(p - pg->base) : 0;
     size_t i = slab_chunk_index(c, off);
     if (pg == NULL || pg->class_id != c->id || i * c->size != off || i >= c->perslab ||
-        !slab_bit_get(pg, i))
+        !slab_chunk_is_free(pg, i))
         return NULL;
     c->free_head = *(void **)p;
-    slab_bit_clear(pg, i);
-    pg->nfree--;
-    c->free_chunks--;
+    slab_chunk_set_live(pg, i);
     *owner = pg;
     *index = i;
     return p;
@@ -80,14 +76,15 @@ static slab_status do_move(slab_t *s, slab_class *src, slab_class *dst, slab_rel
     if (src->total_pages < 2)
         return SLAB_NOSPARE;
     slab_page *pg = src->oldest;
-    size_t live = src->perslab - pg->nfree;
+    unsigned nfree = slab_page_nfree(s, pg);
+    size_t live = src->perslab - nfree;
     if (live > 0 && fn == NULL)
         return SLAB_BUSY;
-    if (live > src->free_chunks - pg->nfree)
+    if (live > slab_class_free(src) - nfree)
         return SLAB_NOROOM;
     slab_do_unlink_page_chunks(src, pg);
     for (unsigned i = 0; i < src->perslab && live > 0; i++) {
-        if (slab_bit_get(pg, i))
+        if (slab_chunk_is_free(pg, i))
             continue;
         char *old = pg->base + (size_t)i * src->size;
         slab_page *npg = NULL;
@@ -97,17 +94,14 @@ static slab_status do_move(slab_t *s, slab_class *src, slab_class *dst, slab_rel
             if (fresh != NULL) {
                 *(void **)fresh = src->free_head;
                 src->free_head = fresh;
-                slab_bit_set(npg, ni);
-                npg->nfree++;
-                src->free_chunks++;
+                slab_chunk_set_free(npg, ni);
             }
             do_relink(src, pg);
             if (fresh == NULL)
                 slab_do_rebuild_free_list(src);
             return SLAB_BUSY;
         }
-        slab_bit_set(pg, i);
-        pg->nfree++;
+        slab_chunk_set_free(pg, i);
         live--;
     }
     slab_do_page_unlink(src, pg);
@@ -159,7 +153,7 @@ static size_t release_class(slab_t *s, slab_class *c)
     slab_lock(s, &c->lock);
     for (slab_page *pg = c->oldest, *next; pg != NULL; pg = next) {
         next = pg->newer;
-        if (pg->nfree != c->perslab)
+        if (slab_page_nfree(s, pg) != c->perslab)
             continue;
         slab_do_unlink_page_chunks(c, pg);
         slab_do_page_unlink(c, pg);
@@ -191,7 +185,7 @@ size_t slab_automove_free(alloc_t *a, slab_relocate_fn fn, void *ud)
         slab_class *c = &s->classes[id];
         slab_lock(s, &c->lock);
         /* memcached's MIN_PAGES_FOR_RECLAIM is 2.5: free * 2 > perslab * 5. */
-        bool surplus = c->total_pages >= 2 && c->free_chunks * 2 > (size_t)c->perslab * 5;
+        bool surplus = c->total_pages >= 2 && slab_class_free(c) * 2 > (size_t)c->perslab * 5;
         slab_unlock(s, &c->lock);
         if (surplus && slab_reassign(a, id, 0, fn, ud) == SLAB_OK)
             moved++;

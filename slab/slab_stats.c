@@ -33,8 +33,8 @@ void slab_get_stats(const alloc_t *a, alloc_stats *out)
     unsigned long long allocs = s->large.allocs, frees = s->large.frees;
     for (unsigned id = 1; id <= s->nclasses; id++) {
         const slab_class *c = &s->classes[id];
-        used += c->used_chunks * c->size;
-        live += c->used_chunks;
+        used += slab_class_used(c) * c->size;
+        live += slab_class_used(c);
         allocs += c->allocs;
         frees += c->frees;
     }
@@ -70,11 +70,13 @@ int slab_class_get(const alloc_t *a, unsigned id, slab_class_info *out)
     out->chunks_per_page = c->perslab;
     out->total_pages = c->total_pages;
     out->total_chunks = c->total_pages * c->perslab;
-    out->used_chunks = c->used_chunks;
-    out->free_chunks = c->free_chunks;
-    /* Unsized frees leave requested high; it can never exceed the chunks in use. */
-    size_t cap = c->used_chunks * c->size;
-    out->requested_bytes = c->requested < cap ? c->requested : cap;
+    out->used_chunks = slab_class_used(c);
+    out->free_chunks = slab_class_free(c);
+    /* Unsized frees leave requested high; it can never exceed the chunks in use.  A free
+     * given a size above the one allocated (same class) could take it below 0. */
+    size_t cap = out->used_chunks * c->size;
+    size_t requested = c->req_out < c->req_in ? c->req_in - c->req_out : 0;
+    out->requested_bytes = requested < cap ? requested : cap;
     out->allocs = c->allocs;
     out->frees = c->frees;
     out->unsized_frees = c->unsized_frees;
@@ -153,16 +155,8 @@ static bool fail(check_ctx *k, const char *fmt, ...)
     return false;
 }
 
-static unsigned popcount_bits(const slab_page *pg, size_t words)
-{
-    unsigned n = 0;
-    for (size_t w = 0; w < words; w++)
-        n += (unsigned)__builtin_popcountll(pg->bitmap[w]);
-    return n;
-}
-
-/* Walks c's free list, clearing each entry's bit so a repeated entry shows up as a
- * clear bit, then walks it again to set the bits back.  All locks held. */
+/* Walks c's free list, marking each entry live so a repeated entry shows up as a
+ * live chunk, then walks it again to mark them free again.  All locks held. */
 static bool check_free_list(const slab_t *s, slab_class *c, check_ctx *k)
 {
     size_t n = 0;
@@ -171,38 +165,38 @@ static bool check_free_list(const slab_t *s, slab_class *c, check_ctx *k)
         slab_page *pg = slab_dir_find(s, p);
         size_t off = pg != NULL ? (size_t)(p - pg->base) : 0;
         size_t i = slab_chunk_index(c, off);
-        if (n == c->free_chunks) {
+        if (n == slab_class_free(c)) {
             ok = fail(k, "class %u: free list is longer than free_chunks = %zu", c->id,
-                      c->free_chunks);
+                      slab_class_free(c));
         } else if (pg == NULL || pg->class_id != c->id) {
             ok = fail(k, "class %u: free-list entry %p is not in a page of this class", c->id,
                       (void *)p);
         } else if (i * c->size != off || i >= c->perslab) {
             ok = fail(k, "class %u: free-list entry %p is not at a chunk boundary", c->id,
                       (void *)p);
-        } else if (!slab_bit_get(pg, i)) {
+        } else if (!slab_chunk_is_free(pg, i)) {
             ok = fail(k, "class %u: free-list entry %p is listed twice or marked live", c->id,
                       (void *)p);
         }
         if (!ok)
             break;
-        slab_bit_clear(pg, i);
+        slab_chunk_set_live(pg, i);
         n++;
     }
     size_t restored = 0;
     for (char *p = c->free_head; restored < n; p = *(void **)p, restored++) {
         slab_page *pg = slab_dir_find(s, p);
-        slab_bit_set(pg, slab_chunk_index(c, (size_t)(p - pg->base)));
+        slab_chunk_set_free(pg, slab_chunk_index(c, (size_t)(p - pg->base)));
     }
-    if (ok && n != c->free_chunks)
+    if (ok && n != slab_class_free(c))
         ok = fail(k, "class %u: free list has %zu entries but free_chunks = %zu", c->id, n,
-                  c->free_chunks);
+                  slab_class_free(c));
     return ok;
 }
 
 static bool check_class(const slab_t *s, slab_class *c, check_ctx *k, size_t *used)
 {
-    size_t pages = 0, nfree = 0;
+    size_t pages = 0, nfree = 0, want_free = slab_class_free(c);
     for (const slab_page *pg = c->oldest; pg != NULL; pg = pg->newer) {
         pages++;
         if (pg->class_id != c->id)
@@ -210,40 +204,36 @@ static bool check_class(const slab_t *s, slab_class *c, check_ctx *k, size_t *us
                         (void *)pg->base, pg->class_id);
         if (slab_dir_find(s, pg->base) != pg)
             return fail(k, "page %p is missing from the page directory", (void *)pg->base);
-        unsigned bits = popcount_bits(pg, s->bitmap_words);
-        if (bits != pg->nfree)
-            return fail(k, "class %u: page %p has %u free bits but nfree = %u", c->id,
-                        (void *)pg->base, bits, pg->nfree);
-        if (pg->nfree > c->perslab)
-            return fail(k, "class %u: page %p has nfree = %u above perslab %u", c->id,
-                        (void *)pg->base, pg->nfree, c->perslab);
-        nfree += pg->nfree;
+        for (size_t i = 0; i < c->perslab; i++)
+            if (pg->state[i] > 1)
+                return fail(k, "class %u: page %p has state %u for chunk %zu", c->id,
+                            (void *)pg->base, pg->state[i], i);
+        unsigned bits = slab_page_nfree(s, pg);
+        if (bits > c->perslab)
+            return fail(k, "class %u: page %p has %u free chunks, above perslab %u", c->id,
+                        (void *)pg->base, bits, c->perslab);
+        nfree += bits;
     }
     if (pages != c->total_pages)
         return fail(k, "class %u: %zu pages in its list but total_pages = %zu", c->id, pages,
                     c->total_pages);
-    if (c->free_chunks + c->used_chunks != c->total_pages * c->perslab)
-        return fail(k, "class %u: free_chunks + used_chunks = %zu + %zu != total_pages * "
-                    "perslab = %zu * %u", c->id, c->free_chunks, c->used_chunks,
-                    c->total_pages, c->perslab);
-    if (nfree != c->free_chunks)
-        return fail(k, "class %u: pages hold %zu free chunks but free_chunks = %zu", c->id,
-                    nfree, c->free_chunks);
-    *used += c->used_chunks * c->size;
+    if (c->frees > c->allocs || slab_class_used(c) > c->total_pages * c->perslab)
+        return fail(k, "class %u: allocs - frees = %llu - %llu exceeds total_pages * "
+                    "perslab = %zu * %u", c->id, c->allocs, c->frees, c->total_pages,
+                    c->perslab);
+    if (nfree != want_free)
+        return fail(k, "class %u: pages hold %zu free chunks but total_pages * perslab - "
+                    "(allocs - frees) = %zu", c->id, nfree, want_free);
+    *used += slab_class_used(c) * c->size;
     return check_free_list(s, c, k);
 }
 
-/* Bits at or above perslab must be clear: count them on the last, partial word and the
- * words after it. */
+/* States at or above perslab must be 0 (slab_page_nfree counts every byte). */
 static bool check_tail_bits(const slab_t *s, const slab_class *c, check_ctx *k)
 {
     for (const slab_page *pg = c->oldest; pg != NULL; pg = pg->newer) {
-        for (size_t i = c->perslab; i < s->bitmap_words * 64; i++) {
-            if ((i & 63) == 0 && pg->bitmap[i >> 6] == 0) {
-                i += 63;
-                continue;
-            }
-            if (slab_bit_get(pg, i))
+        for (size_t i = c->perslab; i < s->state_bytes; i++) {
+            if (pg->state[i] != 0)
                 return fail(k, "class %u: page %p marks chunk %zu beyond perslab %u free",
                             c->id, (void *)pg->base, i, c->perslab);
         }
@@ -282,7 +272,7 @@ alloc_status slab_check(const alloc_t *a)
     if (!k.bad && held != pages * s->page_size + large)
         fail(&k, "held = %zu but pages * page_size + large bytes = %zu * %zu + %zu", held,
              pages, s->page_size, large);
-    size_t used_total = atomic_load_explicit(&s->used_total, memory_order_relaxed);
+    size_t used_total = slab_used_bytes(s);
     if (!k.bad && used_total != used + large)
         fail(&k, "used bytes counter = %zu but chunks in use + large bytes = %zu + %zu",
              used_total, used, large);

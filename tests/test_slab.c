@@ -883,6 +883,56 @@ START_TEST(test_bad_free)
 }
 END_TEST
 
+/* A sized free usually finds its chunk through the class's most recent page rather
+ * than the directory.  Blocks in an older page, a size naming another class, a size
+ * that takes the large path, and a double or interior sized free must all behave as
+ * they do through the directory. */
+START_TEST(test_sized_free_paths)
+{
+    recorder r;
+    alloc_config cfg = memcached_cfg();
+    cfg.thread_safe = _i;
+    alloc_t *a = make_recording(cfg, &r);
+    slab_class_info c2 = class_info(a, 2);
+    size_t n = c2.chunks_per_page + 1; /* one chunk in a second page */
+    char **v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = alloc_malloc(a, 100);
+    ck_assert_uint_eq(class_info(a, 2).total_pages, 2);
+    alloc_free_sized(a, v[0], 100);               /* the older page */
+    alloc_free_sized(a, v[n - 1], 100);           /* the newer page */
+    alloc_free_sized(a, v[1], 5000);              /* another class's size */
+    alloc_free_sized(a, v[2], MIB);               /* a large size */
+    slab_class_info ci = class_info(a, 2);
+    ck_assert_uint_eq(ci.used_chunks, n - 4);
+    ck_assert_uint_eq(ci.unsized_frees, 2);
+    ck_assert_uint_eq(ci.requested_bytes, (n - 2) * 100); /* unsized frees leave it high */
+    ck_assert_int_eq(r.calls, 0);
+    alloc_free_sized(a, v[n - 1], 100);           /* double, in the newer page */
+    ck_assert_int_eq(r.calls, 1);
+    ck_assert_int_eq(r.status, ALLOC_EDOUBLEFREE);
+    alloc_free_sized(a, v[0], 100);               /* double, in the older page */
+    ck_assert_int_eq(r.calls, 2);
+    ck_assert_int_eq(r.status, ALLOC_EDOUBLEFREE);
+    alloc_free_sized(a, v[n - 2] + 8, 100);      /* interior, in the newer page */
+    ck_assert_int_eq(r.calls, 3);
+    ck_assert_int_eq(r.status, ALLOC_EFOREIGN);
+    ck_assert_uint_eq(class_info(a, 2).used_chunks, n - 4);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    /* The newer page moved to the pool: its blocks are found through the directory. */
+    for (size_t i = 3; i < n - 1; i++)
+        alloc_free_sized(a, v[i], 100);
+    ck_assert_uint_eq(slab_release_free_pages(a, 2), 2);
+    v[0] = alloc_malloc(a, 100);
+    alloc_free_sized(a, v[0], 100);
+    ck_assert_int_eq(r.calls, 3);
+    ck_assert_uint_eq(stats_of(a).used_bytes, 0);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    free(v);
+    alloc_destroy(a);
+}
+END_TEST
+
 START_TEST(test_default_handler_aborts)
 {
     alloc_config cfg = slab_cfg();
@@ -1129,6 +1179,7 @@ static Suite *slab_suite(void)
     tcase_add_loop_test(tc, test_bad_free, 0, 2 * BAD_KINDS);
     tcase_add_test_raise_signal(tc, test_default_handler_aborts, SIGABRT);
     tcase_add_test(tc, test_write_after_free_detected);
+    tcase_add_loop_test(tc, test_sized_free_paths, 0, 2);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("threads");
