@@ -11,7 +11,7 @@ PACKAGES := cmake make gcc g++ pkg-config libc6-dev \
             libjemalloc-dev libbenchmark-dev check \
             memcached gnuplot-nox libmimalloc-dev libgoogle-perftools-dev
 
-.PHONY: all deps build test bench release install clean
+.PHONY: all deps build test bench release install clean factor-cachelib
 
 all: build
 
@@ -41,11 +41,35 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
 
 release: deps
-	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DKVALLOC_BUILD_TESTS=OFF
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DKVALLOC_BUILD_TESTS=OFF \
+	      -DKVALLOC_RESULTS_DIR=$(abspath $(RESULTS))
 	cmake --build $(RELEASE_DIR) -j$(JOBS)
 
+# The production size distributions the growth-factor advice is also shown on; they
+# live beside the project, not in it, and are used when present.
+CACHELIB ?= ../shared/data/cachelib
+ALLOCBENCH = $(RELEASE_DIR)/bench/allocbench
+
+# The reference run: fragmentation report, growth-factor advice, then throughput.
 bench: release
-	$(RELEASE_DIR)/bench/allocbench report --out $(RESULTS)
+	$(ALLOCBENCH) report --out $(RESULTS)
+	$(MAKE) --no-print-directory factor-etc factor-redis-strings factor-cachelib
+	cmake --build $(RELEASE_DIR) --target bench_throughput
+
+factor-%: release
+	$(ALLOCBENCH) factor --workload $* $(if $(filter etc,$*),--item memcached) \
+	    --csv $(RESULTS)/factor_$*.csv --curve-csv $(RESULTS)/factor_$*_curve.csv \
+	    --svg $(RESULTS)/factor_$*.svg > $(RESULTS)/factor_$*.txt
+	@echo "wrote $(RESULTS)/factor_$*.{txt,csv,svg}"
+
+factor-cachelib: release
+	@for f in $(wildcard $(CACHELIB)/*_sizes.csv); do \
+	  n=$$(basename $$f _sizes.csv); \
+	  $(ALLOCBENCH) factor --sizes $$f --csv $(RESULTS)/factor_$$n.csv \
+	      --curve-csv $(RESULTS)/factor_$${n}_curve.csv --svg $(RESULTS)/factor_$$n.svg \
+	      > $(RESULTS)/factor_$$n.txt || exit 1; \
+	  echo "wrote $(RESULTS)/factor_$$n.{txt,csv,svg}"; \
+	done
 
 install: release
 	cmake --install $(RELEASE_DIR)

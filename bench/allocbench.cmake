@@ -36,12 +36,3 @@ target_link_libraries(kvbench PUBLIC kvalloc kvbench_factor PkgConfig::JEMALLOC
 add_executable(allocbench ${CMAKE_CURRENT_LIST_DIR}/allocbench.c)
 kvalloc_warnings(allocbench)
 target_link_libraries(allocbench PRIVATE kvbench)
-
-# `make bench`: the default report into the source tree's results/.
-if(NOT TARGET bench)
-  add_custom_target(bench
-    COMMAND allocbench report --out ${PROJECT_SOURCE_DIR}/results
-    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    COMMENT "allocbench report: fragmentation.csv, slab_pages.csv and plots into results/"
-    USES_TERMINAL)
-endif()
