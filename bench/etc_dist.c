@@ -49,3 +49,9 @@ uint32_t etc_value_size(rng *r)
     double x = ETC_VALUE_SIGMA * (pow(v, -ETC_VALUE_K) - 1.0) / ETC_VALUE_K;
     return clamp_round(x, 0, ETC_VALUE_MAX);
 }
+
+uint32_t etc_item_size(rng *r)
+{
+    uint32_t key = etc_key_size(r);
+    return key + etc_value_size(r);
+}

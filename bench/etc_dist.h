@@ -15,4 +15,7 @@
 uint32_t etc_key_size(rng *r);   /* 1 .. ETC_KEY_MAX */
 uint32_t etc_value_size(rng *r); /* 0 .. ETC_VALUE_MAX */
 
+/* Key plus value as one raw allocation (a key draw, then a value draw). */
+uint32_t etc_item_size(rng *r);
+
 #endif /* KVBENCH_ETC_DIST_H */

@@ -44,14 +44,6 @@ const tp_allocator *tp_allocator_find(const char *name);
  * context. */
 int tp_env_check(char *origin, size_t originlen, char *msg, size_t msglen);
 
-/* Facebook ETC item sizes (workloads-and-metrics.md): key from the GEV, value from
- * mutilate's table of 0-14 byte values or else the GPD.  `state` is a splitmix64 seed,
- * advanced by each draw, so a fixed seed gives the same sizes on every run. */
-#define TP_ETC_MAX_ITEM ((size_t)1 << 20) /* memcached's default item size limit */
-size_t tp_etc_key_size(uint64_t *state);
-size_t tp_etc_value_size(uint64_t *state);
-size_t tp_etc_item_size(uint64_t *state); /* key + value, clamped to 1..TP_ETC_MAX_ITEM */
-uint64_t tp_rand64(uint64_t *state);
 
 /* One cell of the matrix: `<workload>/<allocator>[/<param>]`. */
 typedef struct tp_bench {

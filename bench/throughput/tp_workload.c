@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "tp.h"
 
+#include "etc_dist.h"
+
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -187,13 +189,13 @@ static int ws_stream_init(void)
         free(ops);
         return -1;
     }
-    uint64_t seed = WS_SEED;
+    rng r;
+    rng_seed(&r, WS_SEED, 0);
     for (size_t i = 0; i < WS_LIVE; i++)
-        fill[i] = tp_etc_item_size(&seed);
-    __extension__ typedef unsigned __int128 u128;
+        fill[i] = etc_item_size(&r);
     for (size_t i = 0; i < WS_OPS; i++) {
-        ops[i].slot = (uint32_t)(((u128)tp_rand64(&seed) * WS_LIVE) >> 64);
-        ops[i].size = (uint32_t)tp_etc_item_size(&seed);
+        ops[i].slot = (uint32_t)rng_below(&r, WS_LIVE);
+        ops[i].size = (uint32_t)etc_item_size(&r);
     }
     ws_fill = fill;
     ws_ops = ops;
