@@ -963,6 +963,57 @@ START_TEST(typed_api_matches_interface)
 }
 END_TEST
 
+/* Over jemalloc without the prefix, sizes come from a table up to 4 KiB and from
+ * jemalloc's four-classes-per-doubling rule above it, never from a lookup on the block:
+ * both must agree with jemalloc at every class boundary, and a block grown step by step
+ * (in place or moved) must always count what jemalloc says it holds.  _i: thread_safe. */
+START_TEST(jemalloc_sizes_without_lookup_match_jemalloc)
+{
+    zcfg c = {"jemalloc", 0, 0, 0, _i, 0};
+    alloc_t *a = make(&c, NULL);
+    for (size_t base = 8; base < ((size_t)1 << 34); base *= 2) {
+        size_t step = base < 128 ? 16 : base / 4;
+        for (size_t n = base; n <= 2 * base; n += step) {
+            size_t probe[] = {n - 1, n, n + 1};
+            for (size_t i = 0; i < 3; i++)
+                REQUIRE(zm_good_size(a, probe[i]) == nallocx(probe[i], 0));
+        }
+    }
+    for (size_t n = 1; n <= ((size_t)1 << 20); n = n < 8192 ? n + 1 : n + n / 7) {
+        void *p = alloc_malloc(a, n);
+        REQUIRE(p != NULL);
+        REQUIRE(zm_counted_size(a, p) == sallocx(p, 0));
+        REQUIRE(zm_used_memory(a) == sallocx(p, 0));
+        alloc_free_sized(a, p, n);
+        REQUIRE(zm_used_memory(a) == 0);
+    }
+    void *keep = alloc_malloc(a, 100);
+    void *p = alloc_malloc(a, 16);
+    size_t size = 16;
+    for (size_t next = 64; next <= 65536; next += 64) {
+        p = alloc_realloc(a, p, next);
+        REQUIRE(p != NULL);
+        size = next;
+        REQUIRE(zm_used_memory(a) == sallocx(keep, 0) + sallocx(p, 0));
+    }
+    for (size_t next = 65536; next >= 16; next /= 3) {
+        p = alloc_realloc(a, p, next);
+        REQUIRE(p != NULL);
+        size = next;
+        REQUIRE(zm_used_memory(a) == sallocx(keep, 0) + sallocx(p, 0));
+    }
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    alloc_free_sized(a, p, size);
+    alloc_free(a, keep);
+    alloc_stats st = stats_of(a);
+    ck_assert_uint_eq(st.used_bytes, 0);
+    ck_assert_uint_eq(st.live_blocks, 0);
+    ck_assert_uint_eq(st.allocs, st.frees);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    alloc_destroy(a);
+}
+END_TEST
+
 /* ---- INFO memory ----------------------------------------------------------------------- */
 
 static double field_double(const char *text, const char *name)
@@ -1060,6 +1111,7 @@ static Suite *zmalloc_suite(void)
     tcase_add_test(tc, peak_exact_without_thread_safety);
     tcase_add_test(tc, peak_sampled_with_thread_safety);
     tcase_add_test(tc, typed_api_matches_interface);
+    tcase_add_loop_test(tc, jemalloc_sizes_without_lookup_match_jemalloc, 0, 2);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("alignment");

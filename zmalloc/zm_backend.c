@@ -11,9 +11,13 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define ZM_TLS_MODEL __attribute__((tls_model("initial-exec")))
 #define ZM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define ZM_LIKELY(x) __builtin_expect(!!(x), 1)
+#define ZM_NOINLINE __attribute__((noinline))
 #else
 #define ZM_TLS_MODEL
 #define ZM_UNLIKELY(x) (x)
+#define ZM_LIKELY(x) (x)
+#define ZM_NOINLINE
 #endif
 
 #define ZM_GOLDEN UINT64_C(0x9E3779B97F4A7C15)
@@ -35,10 +39,18 @@
  * never crosses into another page than p. */
 #define ZM_BASE_BLOCK_ALIGN 16
 
-/* Only its address is used, never its value: it tells threads apart so each adds into
- * its own counter shard (Redis 8.0's per-thread used_memory slots, without a global
- * thread registry). */
-static _Thread_local char zm_thread_anchor ZM_TLS_MODEL;
+/* The calling thread as the counter shards see it (Redis 8.0's per-thread used_memory
+ * slots, without a global thread registry): `self` is the address of this variable,
+ * which tells live threads apart, and `shard` the shard that address hashes to, kept
+ * so the hot path only loads the two.  `self` starts as ZM_THREAD_UNSET, which no
+ * shard owner ever equals, so a thread's first count takes zm_shard_of, which fills
+ * both. */
+typedef struct zm_thread {
+    const void *self;
+    size_t shard;
+} zm_thread;
+#define ZM_THREAD_UNSET ((const void *)1)
+static _Thread_local zm_thread zm_me ZM_TLS_MODEL = {ZM_THREAD_UNSET, 0};
 
 typedef enum zm_hdr_state { ZM_HDR_LIVE, ZM_HDR_FREED, ZM_HDR_BAD } zm_hdr_state;
 
@@ -76,8 +88,12 @@ static inline zm_shard *zm_shard_of(zm_instance *z, int *rmw)
     *rmw = 0;
     if (!z->ts)
         return &z->shard[0];
-    const void *me = &zm_thread_anchor;
-    zm_shard *s = &z->shard[((uint64_t)(uintptr_t)me * ZM_GOLDEN) >> (64 - ZM_SHARD_BITS)];
+    if (ZM_UNLIKELY(zm_me.self == ZM_THREAD_UNSET)) {
+        zm_me.self = &zm_me;
+        zm_me.shard = ((uint64_t)(uintptr_t)&zm_me * ZM_GOLDEN) >> (64 - ZM_SHARD_BITS);
+    }
+    const void *me = zm_me.self;
+    zm_shard *s = &z->shard[zm_me.shard];
     const void *owner = atomic_load_explicit(&s->owner, memory_order_relaxed);
     if (owner == me)
         return s;
@@ -99,9 +115,24 @@ static inline void zm_shard_add(_Atomic uint64_t *c, uint64_t d, int rmw)
                               memory_order_relaxed);
 }
 
+/* For freed and frees (see zm_shard): a plain store on x86 all the same. */
+static inline void zm_shard_add_release(_Atomic uint64_t *c, uint64_t d, int rmw)
+{
+    if (rmw)
+        atomic_fetch_add_explicit(c, d, memory_order_release);
+    else
+        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + d,
+                              memory_order_release);
+}
+
 static inline uint64_t zm_load(const _Atomic uint64_t *c)
 {
     return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static inline uint64_t zm_load_acquire(const _Atomic uint64_t *c)
+{
+    return atomic_load_explicit(c, memory_order_acquire);
 }
 
 static void zm_peak_raise(_Atomic uint64_t *peak, uint64_t v)
@@ -119,7 +150,7 @@ static inline void zm_peaks_after_growth(zm_instance *z)
 {
     if (!z->ts) {
         zm_shard *s = &z->shard[0];
-        uint64_t used = zm_load(&s->used);
+        uint64_t used = zm_load(&s->used) - zm_load(&s->freed);
         uint64_t held = z->prefix ? zm_load(&s->held) : used;
         if (used > zm_load(&z->peak_used))
             atomic_store_explicit(&z->peak_used, used, memory_order_relaxed);
@@ -145,10 +176,52 @@ static inline void zm_count_free(zm_instance *z, uint64_t counted, uint64_t held
 {
     int rmw;
     zm_shard *s = zm_shard_of(z, &rmw);
-    zm_shard_add(&s->used, (uint64_t)0 - counted, rmw);
+    zm_shard_add_release(&s->freed, counted, rmw);
     if (z->prefix)
         zm_shard_add(&s->held, (uint64_t)0 - held, rmw);
-    zm_shard_add(&s->frees, 1, rmw);
+    zm_shard_add_release(&s->frees, 1, rmw);
+}
+
+/* The caller's shard when the caller owns it, else NULL (not yet claimed, another
+ * thread's, or thread_safe = 0, where no shard is ever claimed): the lean paths' two
+ * plain additions, everything else out of line. */
+static inline zm_shard *zm_own_shard(zm_instance *z)
+{
+    zm_shard *s = &z->shard[zm_me.shard];
+    return atomic_load_explicit(&s->owner, memory_order_relaxed) == zm_me.self ? s : NULL;
+}
+
+ZM_NOINLINE static void zm_count_alloc_slow(zm_instance *z, uint64_t usable)
+{
+    zm_count_alloc(z, usable, usable);
+}
+
+ZM_NOINLINE static void zm_count_free_slow(zm_instance *z, uint64_t usable)
+{
+    zm_count_free(z, usable, usable);
+}
+
+/* The lean paths' counting: no prefix (held is used) and no limit. */
+static inline void zm_count_alloc_lean(zm_instance *z, uint64_t usable)
+{
+    zm_shard *s;
+    if (ZM_LIKELY((s = zm_own_shard(z)) != NULL)) {
+        zm_shard_add(&s->used, usable, 0);
+        zm_shard_add(&s->allocs, 1, 0);
+    } else {
+        zm_count_alloc_slow(z, usable);
+    }
+}
+
+static inline void zm_count_free_lean(zm_instance *z, uint64_t usable)
+{
+    zm_shard *s;
+    if (ZM_LIKELY((s = zm_own_shard(z)) != NULL)) {
+        zm_shard_add_release(&s->freed, usable, 0);
+        zm_shard_add_release(&s->frees, 1, 0);
+    } else {
+        zm_count_free_slow(z, usable);
+    }
 }
 
 /* Deltas are differences modulo 2^64: a shrink adds the two's complement. */
@@ -169,16 +242,30 @@ static void zm_count_failed(zm_instance *z)
     zm_shard_add(&s->failed, 1, rmw);
 }
 
+/* Frees first (acquire), then allocations: see zm_shard. */
+static uint64_t zm_used_sum(const zm_instance *z)
+{
+    uint64_t freed = 0, used = 0;
+    for (int i = 0; i <= ZM_SHARED_SHARD; i++)
+        freed += zm_load_acquire(&z->shard[i].freed);
+    for (int i = 0; i <= ZM_SHARED_SHARD; i++)
+        used += zm_load(&z->shard[i].used);
+    return used - freed;
+}
+
 void zm_totals_read(const zm_instance *zc, zm_totals *t)
 {
     zm_instance *z = (zm_instance *)zc;
     memset(t, 0, sizeof *t);
+    uint64_t frees = 0;
+    for (int i = 0; i <= ZM_SHARED_SHARD; i++)
+        frees += zm_load_acquire(&z->shard[i].frees);
+    t->frees = frees;
+    t->used = zm_used_sum(z);
     for (int i = 0; i <= ZM_SHARED_SHARD; i++) {
         const zm_shard *s = &z->shard[i];
-        t->used += zm_load(&s->used);
         t->held += zm_load(&s->held);
         t->allocs += zm_load(&s->allocs);
-        t->frees += zm_load(&s->frees);
         t->failed += zm_load(&s->failed);
     }
     if (!z->prefix)
@@ -190,7 +277,7 @@ void zm_totals_read(const zm_instance *zc, zm_totals *t)
 }
 
 /* ---- the memory limit ---------------------------------------------------------
- * limit_used == sum(used) whenever no call is in flight.  An allocation first takes
+ * limit_used == used_memory whenever no call is in flight.  An allocation first takes
  * its predicted count from the limit, then settles to the actual count: the base is
  * not asked when the prediction does not fit.  The prediction is exact except for
  * glibc blocks without the prefix (a reused free chunk or an mmapped one can be larger
@@ -381,7 +468,7 @@ static void *zm_alloc(zm_instance *z, size_t size, int zero)
         raw = zm_base_malloc(&z->base, req + hdr, zero);
     if (ZM_UNLIKELY(raw == NULL))
         goto fail;
-    size_t usable = zm_base_usable_fresh(&z->base, raw, req + hdr);
+    size_t usable = zm_base_usable_known(&z->base, raw, req + hdr);
     uint64_t counted = zm_counted(z, req, usable);
     if (counted > predicted && !zm_limit_take(z, counted - predicted)) {
         zm_base_free(&z->base, raw, usable);
@@ -438,20 +525,41 @@ static void zm_release(zm_instance *z, void *p, int sized, size_t size, const ch
     zm_unlock(z);
 }
 
-/* The lean path: a request the base serves and the counters record, nothing else to
- * keep.  Anything unusual (a failure, a huge size) takes the general path. */
-void *zm_malloc(alloc_t *a, size_t size)
+/* jemalloc's usable size for a request of 1..ZM_JE_TABLE_MAX bytes. */
+static inline size_t zm_je_table(const zm_instance *z, size_t n)
 {
-    zm_instance *z = zm_of(a);
+    return z->base.je_usable[(n + 7) >> 3];
+}
+
+/* Everything but the lean path over jemalloc for a table size (out of line, so that
+ * path saves no registers it does not need). */
+ZM_NOINLINE static void *zm_malloc_other(zm_instance *z, size_t size)
+{
     if (z->lean && size < ZM_MAX_REQUEST) {
         size_t req = zm_req(size);
         void *p = zm_base_malloc(&z->base, req, 0);
         if (p != NULL) {
-            zm_count_alloc(z, zm_base_usable_fresh(&z->base, p, req), 0);
+            zm_count_alloc_lean(z, zm_base_usable_known(&z->base, p, req));
             return p;
         }
     }
     return zm_alloc(z, size, 0);
+}
+
+/* The lean path: a request the base serves and the counters record, nothing else to
+ * keep; over jemalloc, for table sizes, the usable size without even a branch on the
+ * base.  Anything unusual (a failure, a huge size) takes the general path. */
+void *zm_malloc(alloc_t *a, size_t size)
+{
+    zm_instance *z = zm_of(a);
+    if (ZM_LIKELY(size - 1 < z->je_lean_max)) {
+        void *p = z->base.je_malloc(size);
+        if (ZM_LIKELY(p != NULL)) {
+            zm_count_alloc_lean(z, zm_je_table(z, size));
+            return p;
+        }
+    }
+    return zm_malloc_other(z, size);
 }
 
 void *zm_calloc(alloc_t *a, size_t n, size_t size)
@@ -465,11 +573,12 @@ void *zm_calloc(alloc_t *a, size_t n, size_t size)
 }
 
 /* Lean frees: nothing to validate (the base's own behaviour applies to bad pointers),
- * the usable size from the size when the caller gives it. */
+ * the usable size from the size when the caller gives it.  Counted before the block
+ * goes back, so the base's free is the last call (a tail call). */
 static inline void zm_release_lean(zm_instance *z, void *p, size_t usable)
 {
+    zm_count_free_lean(z, usable);
     zm_base_free(&z->base, p, usable);
-    zm_count_free(z, usable, 0);
 }
 
 void zm_free(alloc_t *a, void *p)
@@ -483,15 +592,59 @@ void zm_free(alloc_t *a, void *p)
         zm_release(z, p, 0, 0, "free");
 }
 
+ZM_NOINLINE static void zm_free_sized_other(zm_instance *z, void *p, size_t size)
+{
+    if (z->lean)
+        zm_release_lean(z, p, zm_base_usable_known(&z->base, p, zm_req(size)));
+    else
+        zm_release(z, p, 1, size, "free_sized");
+}
+
 void zm_free_sized(alloc_t *a, void *p, size_t size)
 {
     zm_instance *z = zm_of(a);
     if (p == NULL)
         return;
-    if (z->lean)
-        zm_release_lean(z, p, zm_block_usable(z, p, zm_req(size)));
+    if (ZM_LIKELY(size - 1 < z->je_lean_max)) {
+        size_t usable = zm_je_table(z, size);
+        zm_count_free_lean(z, usable);
+        sdallocx(p, usable, 0);
+    } else {
+        zm_free_sized_other(z, p, size);
+    }
+}
+
+ZM_NOINLINE static void zm_count_resize_slow(zm_instance *z, uint64_t dused)
+{
+    zm_count_resize(z, dused, dused);
+}
+
+static inline void zm_count_resize_lean(zm_instance *z, uint64_t dused)
+{
+    zm_shard *s;
+    if (ZM_LIKELY((s = zm_own_shard(z)) != NULL))
+        zm_shard_add(&s->used, dused, 0);
     else
-        zm_release(z, p, 1, size, "free_sized");
+        zm_count_resize_slow(z, dused);
+}
+
+/* The lean resize: the old usable size from the base, the new one from the size
+ * (jemalloc) or the base (glibc).  p != NULL, 1 <= size < ZM_MAX_REQUEST. */
+static void *zm_realloc_lean(zm_instance *z, void *p, size_t size)
+{
+    size_t old_usable = zm_base_usable(&z->base, p);
+    void *q = zm_base_realloc(&z->base, p, size);
+    if (ZM_UNLIKELY(q == NULL)) {
+        zm_count_failed(z);
+        return NULL;
+    }
+    size_t new_usable = zm_base_usable_known(&z->base, q, size);
+#ifdef KVALLOC_DEBUG
+    if (new_usable != zm_base_usable(&z->base, q))
+        abort();
+#endif
+    zm_count_resize_lean(z, (uint64_t)new_usable - old_usable);
+    return q;
 }
 
 /* Counted exactly whether the base moves the block or resizes it in place; a failure
@@ -505,6 +658,8 @@ void *zm_realloc(alloc_t *a, void *p, size_t size)
         zm_release(z, p, 0, 0, "realloc");
         return NULL;
     }
+    if (z->lean && size < ZM_MAX_REQUEST)
+        return zm_realloc_lean(z, p, size);
     zm_lock(z);
     size_t old_req;
     alloc_status st = zm_validate(z, p, &old_req);
@@ -537,7 +692,7 @@ void *zm_realloc(alloc_t *a, void *p, size_t size)
             zm_hdr_set_live(z, p, old_req);
         goto fail;
     }
-    new_usable = zm_base_usable(&z->base, raw);
+    new_usable = zm_base_usable_known(&z->base, raw, size + hdr);
     new_counted = zm_counted(z, size, new_usable);
     zm_limit_adjust(z, old_counted + reserved, new_counted);
     void *q = raw + hdr;
@@ -613,11 +768,7 @@ size_t zm_good_size(const alloc_t *a, size_t size)
 
 size_t zm_used_memory(const alloc_t *a)
 {
-    const zm_instance *z = zm_of_const(a);
-    uint64_t used = 0;
-    for (int i = 0; i <= ZM_SHARED_SHARD; i++)
-        used += zm_load(&z->shard[i].used);
-    return (size_t)used;
+    return (size_t)zm_used_sum(zm_of_const(a));
 }
 
 int zm_is_instance(const alloc_t *a)
@@ -812,6 +963,7 @@ static alloc_status zm_create(const alloc_config *cfg, alloc_t **out)
     z->track = cfg->zmalloc.track;
     z->limit = cfg->mem_limit;
     z->lean = !z->prefix && !z->track && z->limit == 0;
+    z->je_lean_max = z->lean && kind == ZM_BASE_JEMALLOC ? ZM_JE_TABLE_MAX : 0;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     z->key = zm_mix((uint64_t)(uintptr_t)z ^ zm_mix((uint64_t)now.tv_nsec ^

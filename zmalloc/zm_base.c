@@ -1,5 +1,7 @@
-/* zm_base.c - setting up a base: finding glibc's own malloc_usable_size, and building
- * jemalloc's size table (checked against nallocx in debug builds). */
+/* zm_base.c - setting up a base: finding glibc's own malloc_usable_size, finding
+ * jemalloc's own malloc / realloc, and building jemalloc's size table (checked
+ * against nallocx in debug builds) and checking its class rule above the table. */
+#define _GNU_SOURCE /* dladdr */
 #include "zm_base.h"
 
 #include <dlfcn.h>
@@ -47,11 +49,72 @@ static alloc_status zm_base_init_libc(zm_base *b, char *msg, size_t msglen)
     return ALLOC_OK;
 }
 
+/* The fallbacks when jemalloc's plain entry points cannot be found: same blocks, same
+ * heap, only without malloc's fast path. */
+static void *zm_je_mallocx0(size_t n) { return mallocx(n, 0); }
+static void *zm_je_rallocx0(void *p, size_t n) { return rallocx(p, n, 0); }
+
+/* The library object that defines `fn`, or NULL. */
+static const void *zm_object_of(void *fn)
+{
+    Dl_info info;
+    return dladdr(fn, &info) != 0 ? info.dli_fbase : NULL;
+}
+
+/* Looks up malloc and realloc in the object that defines mallocx and takes them only
+ * if both are defined there: `malloc` in the process may be a sanitizer's
+ * interceptor or another allocator, and a block must go back to the heap it came from. */
+static void zm_base_find_jemalloc(zm_base *b)
+{
+    b->je_malloc = zm_je_mallocx0;
+    b->je_realloc = zm_je_rallocx0;
+    void *mallocx_sym;
+    void *(*mx)(size_t, int) = mallocx;
+    memcpy(&mallocx_sym, &mx, sizeof mallocx_sym);
+    Dl_info info;
+    if (dladdr(mallocx_sym, &info) == 0 || info.dli_fname == NULL)
+        return;
+    void *h = dlopen(info.dli_fname, RTLD_NOLOAD | RTLD_LAZY);
+    if (h == NULL)
+        return;
+    void *m = dlsym(h, "malloc"), *r = dlsym(h, "realloc");
+    if (m == NULL || r == NULL || zm_object_of(m) != info.dli_fbase ||
+        zm_object_of(r) != info.dli_fbase) {
+        dlclose(h);
+        return;
+    }
+    /* dlsym's object pointers into function pointers: the conversion POSIX
+     * guarantees, copied to keep -Wpedantic quiet. */
+    memcpy(&b->je_malloc, &m, sizeof b->je_malloc);
+    memcpy(&b->je_realloc, &r, sizeof b->je_realloc);
+    b->je_handle = h;
+}
+
+/* 1 when zm_je_rule(n) == nallocx(n) at and around every class boundary from the
+ * table's end to ZM_JE_RULE_MAX (both are step functions that only change at class
+ * boundaries, so agreeing just below, at and just above each one is agreeing
+ * everywhere between). */
+static int zm_je_rule_holds(void)
+{
+    for (size_t base = ZM_JE_TABLE_MAX; base < ZM_JE_RULE_MAX; base *= 2) {
+        size_t delta = base / 4;
+        for (size_t c = base + delta; c <= 2 * base; c += delta) {
+            size_t probe[] = {c - delta + 1, c - 1, c};
+            for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++)
+                if (zm_je_rule(probe[i]) != nallocx(probe[i], 0))
+                    return 0;
+        }
+    }
+    return 1;
+}
+
 static void zm_base_init_jemalloc(zm_base *b)
 {
+    zm_base_find_jemalloc(b);
     b->je_usable[0] = (uint16_t)nallocx(1, 0);
     for (size_t i = 1; i < ZM_JE_TABLE_LEN; i++)
         b->je_usable[i] = (uint16_t)nallocx(i * 8, 0);
+    b->je_rule_max = zm_je_rule_holds() ? ZM_JE_RULE_MAX : 0;
 #ifdef KVALLOC_DEBUG
     /* The table relies on every class boundary being a multiple of 8: prove it for
      * this jemalloc build rather than trust it. */
@@ -75,5 +138,8 @@ void zm_base_fini(zm_base *b)
 {
     if (b->libc_handle != NULL)
         dlclose(b->libc_handle);
+    if (b->je_handle != NULL)
+        dlclose(b->je_handle);
     b->libc_handle = NULL;
+    b->je_handle = NULL;
 }

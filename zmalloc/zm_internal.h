@@ -25,15 +25,22 @@
  * shared last shard.  A dead thread's shard stays claimed; a new thread that lands on
  * it uses the shared shard (the same anchor address is only ever reused by a thread
  * created after the owner ended, which then rightly continues as sole writer).
- * A free may land in another shard than its malloc, so one shard's used can wrap
- * below zero; only the sum over shards means anything (unsigned arithmetic makes it
+ * Allocations (and resizes) add to `used`, frees add to `freed`: two counters rather
+ * than one that goes up and down, so that a malloc and the free after it do not wait
+ * on each other's store (a load-add-store on one address costs ~5 cycles of latency,
+ * as much as a whole jemalloc malloc+free).  A free may land in another shard than its
+ * malloc; only the sums over shards mean anything (unsigned arithmetic makes them
  * exact).  Derived rather than counted, to keep the hot path at two additions:
- *   live   = allocs - frees
- *   header = ZM_PREFIX_SIZE * live            (prefix on; 0 off)
- *   held   = used                             (prefix off: a block counts its usable size)
- * so `held` is only maintained with the prefix. */
+ *   used_memory = sum(used) - sum(freed)
+ *   live        = sum(allocs) - sum(frees)
+ *   header      = ZM_PREFIX_SIZE * live       (prefix on; 0 off)
+ *   held        = used_memory                 (prefix off: a block counts its usable size)
+ * so `held` is only maintained with the prefix.  freed and frees are stored with
+ * release and read (first) with acquire: a reader that sees a free also sees the
+ * allocation it undoes, so a sum never dips below what the live blocks count. */
 typedef struct zm_shard {
     _Alignas(ZM_CACHE_LINE) _Atomic uint64_t used;
+    _Atomic uint64_t freed;
     _Atomic uint64_t held;
     _Atomic uint64_t allocs, frees, failed;
     _Atomic(const void *) owner;
@@ -41,7 +48,7 @@ typedef struct zm_shard {
 
 #define ZM_SHARED_SHARD ZM_NSHARDS /* index of the shard every unlucky thread shares */
 
-/* Invariant (alloc_check): sum(used) == sum over live blocks of counted(block), where
+/* Invariant (alloc_check): used_memory == sum over live blocks of counted(block), where
  * counted = round(usable(base block)) without the prefix and round(size + 8) with it,
  * round being align_up(., sizeof(long)) under round_to_long and identity otherwise. */
 typedef struct zm_instance {
@@ -54,11 +61,15 @@ typedef struct zm_instance {
     /* No prefix, no table, no limit: the case Redis runs in, served by a path that only
      * asks the base and adds to the counters. */
     int lean;
+    /* Lean over jemalloc: ZM_JE_TABLE_MAX, else 0.  Requests of 1..je_lean_max bytes
+     * take the shortest path (one unsigned comparison decides it): jemalloc's malloc,
+     * the usable size from the table, two additions. */
+    size_t je_lean_max;
     size_t limit;   /* mem_limit, 0 = none */
     uint64_t key;   /* seeds the header tags of this instance */
     zm_shard shard[ZM_NSHARDS + 1];
     /* With thread_safe and a limit, the limit needs one exact total: this counter is
-     * that total (== sum(used)), taken by compare-and-swap before the base is asked. */
+     * that total (== used_memory), taken by compare-and-swap before the base is asked. */
     _Alignas(ZM_CACHE_LINE) _Atomic uint64_t limit_used;
     /* Exact when thread_safe = 0.  With thread_safe = 1 the total is never formed on
      * the hot path, so the peaks are the highest totals seen by a stats read, check or
