@@ -14,26 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_support.h"
+
 #define MIB ((size_t)1 << 20)
 #define KIB ((size_t)1 << 10)
 
 /* ---- helpers ---------------------------------------------------------------------- */
-
-typedef struct recorder {
-    int calls;
-    alloc_status status;
-    const void *ptr;
-    char msg[512];
-} recorder;
-
-static void record(void *ud, alloc_status st, const void *ptr, const char *msg)
-{
-    recorder *r = ud;
-    r->calls++;
-    r->status = st;
-    r->ptr = ptr;
-    snprintf(r->msg, sizeof r->msg, "%s", msg);
-}
 
 static alloc_config slab_cfg(void)
 {

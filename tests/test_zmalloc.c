@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_support.h"
+
 #define PREFIX 8
 #define LONG_ROUND(n) (((n) + sizeof(long) - 1) & ~(sizeof(long) - 1))
 
@@ -24,30 +26,6 @@ static volatile size_t huge_size = SIZE_MAX;
 #define HUGE_SIZE ((size_t)huge_size)
 
 /* ---- helpers ------------------------------------------------------------------ */
-
-/* For loops of many thousand steps: Check's ck_assert records every passing assertion
- * (a write to its pipe in fork mode), which would dominate the run time. */
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond))                                                                   \
-            ck_abort_msg("%s:%d: %s", __FILE__, __LINE__, #cond);                      \
-    } while (0)
-
-typedef struct recorder {
-    int calls;
-    alloc_status last;
-    const void *ptr;
-    char msg[512];
-} recorder;
-
-static void record(void *ud, alloc_status st, const void *ptr, const char *msg)
-{
-    recorder *r = ud;
-    r->calls++;
-    r->last = st;
-    r->ptr = ptr;
-    snprintf(r->msg, sizeof r->msg, "%s", msg);
-}
 
 typedef struct zcfg {
     const char *base;
@@ -697,7 +675,7 @@ END_TEST
 static void expect_report(recorder *r, int calls, alloc_status st, const void *ptr)
 {
     ck_assert_int_eq(r->calls, calls);
-    ck_assert_int_eq(r->last, st);
+    ck_assert_int_eq(r->status, st);
     ck_assert_ptr_eq(r->ptr, ptr);
     char name[32];
     snprintf(name, sizeof name, "%p", ptr);
@@ -835,7 +813,7 @@ START_TEST(table_remembers_freed_pointers)
     if (!reused) {
         alloc_free(a, early);
         ck_assert_int_eq(rec.calls, 1);
-        ck_assert_int_ne(rec.last, ALLOC_OK);
+        ck_assert_int_ne(rec.status, ALLOC_OK);
     }
     for (int i = 1; i < 20000; i += 2)
         alloc_free(a, blocks[i]);
@@ -936,7 +914,7 @@ START_TEST(invalid_fields_rejected_by_name)
     ck_assert_int_eq(alloc_create(&cfg, &a), ALLOC_EINVAL);
     ck_assert_ptr_null(a);
     ck_assert_int_eq(rec.calls, 1);
-    ck_assert_int_eq(rec.last, ALLOC_EINVAL);
+    ck_assert_int_eq(rec.status, ALLOC_EINVAL);
     ck_assert(strstr(rec.msg, b->field) != NULL);
 }
 END_TEST
