@@ -265,6 +265,14 @@ static void free_block(alloc_t *a, void *p, size_t size, bool sized, const char 
     slab_t *s = slab_of(a);
     slab_page *pg = slab_dir_find(s, p);
     if (pg == NULL) {
+        size_t len = sized ? slab_large_size(s, p) : 0;
+        if (len != 0 && (size <= s->chunk_max || slab_large_round(size) != len)) {
+            alloc_report(a, ALLOC_EINVAL, p,
+                         "%s(%p, %zu): the block is a %zu-byte large mapping, which a "
+                         "%zu-byte request never gets; pass the size it was allocated with",
+                         call, p, size, len, size);
+            return;
+        }
         if (slab_large_free(s, p) != ALLOC_OK)
             report_foreign(a, call, p);
         return;
@@ -278,8 +286,20 @@ static void free_block(alloc_t *a, void *p, size_t size, bool sized, const char 
         report_bad(a, call, p, v, c);
         return;
     }
+    if (sized && slab_class_for(s, size) != c->id) {
+        /* Every size maps to exactly one class, so a size from another class cannot
+         * be the one this block was allocated with. */
+        size_t chunk = c->size;
+        unsigned id = c->id;
+        slab_unlock(s, &c->lock);
+        alloc_report(a, ALLOC_EINVAL, p,
+                     "%s(%p, %zu): the block is a %zu-byte chunk of class %u, which a "
+                     "%zu-byte request never gets; pass the size it was allocated with",
+                     call, p, size, chunk, id, size);
+        return;
+    }
     do_class_free(c, pg, p, i);
-    if (sized && slab_class_for(s, size) == c->id)
+    if (sized)
         c->req_out += size;
     else
         c->unsized_frees++;
@@ -395,6 +415,12 @@ size_t slab_usable_size(const alloc_t *a, const void *p)
     size_t i = slab_chunk_index(c, off);
     if (i * c->size != off || i >= c->perslab) {
         report_bad((alloc_t *)a, "usable_size", p, CHUNK_INTERIOR, c);
+        return 0;
+    }
+    /* Read without the class lock: a racing free by another thread is the caller's
+     * bug either way, and the state byte is written whole. */
+    if (slab_chunk_is_free(pg, i)) {
+        report_bad((alloc_t *)a, "usable_size", p, CHUNK_FREE, c);
         return 0;
     }
     return c->size;

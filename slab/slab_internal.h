@@ -318,6 +318,8 @@ void slab_get_stats(const alloc_t *a, alloc_stats *out);
 
 /* Held-bytes accounting shared by pages and the large path. */
 bool slab_reserve(slab_t *s, size_t n, bool force);
+/* Raises peak_held to what is held now: after memory was really obtained. */
+void slab_peak_note(slab_t *s);
 void slab_unreserve(slab_t *s, size_t n);
 
 #endif /* KVALLOC_SLAB_INTERNAL_H */

@@ -32,7 +32,9 @@ void slab_large_destroy(slab_t *s)
 
 size_t slab_large_round(size_t size)
 {
-    if (size > SIZE_MAX - SLAB_LARGE_GRAIN)
+    /* Nothing above the address space can be mapped: refuse it here, so good_size
+     * says 0 and a failed request leaves no trace. */
+    if (size > ((size_t)1 << SLAB_ADDR_BITS) - SLAB_LARGE_GRAIN)
         return 0;
     return alloc_align_up(size, SLAB_LARGE_GRAIN);
 }
@@ -115,6 +117,7 @@ void *slab_large_alloc(slab_t *s, size_t size)
     t->bytes += len;
     t->allocs++;
     slab_unlock(s, &s->large_lock);
+    slab_peak_note(s);
     slab_used_add(s, len);
     return p;
 }

@@ -34,10 +34,13 @@ bool slab_reserve(slab_t *s, size_t n, bool force)
             return false;
         if (atomic_compare_exchange_weak_explicit(&s->held, &cur, cur + n,
                                                   memory_order_relaxed, memory_order_relaxed))
-            break;
+            return true;
     }
-    slab_peak_raise(&s->peak_held, cur + n);
-    return true;
+}
+
+void slab_peak_note(slab_t *s)
+{
+    slab_peak_raise(&s->peak_held, atomic_load_explicit(&s->held, memory_order_relaxed));
 }
 
 void slab_unreserve(slab_t *s, size_t n)
@@ -170,6 +173,7 @@ bool slab_prealloc(slab_t *s)
         if (pg == NULL)
             return false;
         slab_reserve(s, s->page_size, true);
+        slab_peak_note(s);
         s->region_used += s->page_size;
         if (i + 1 <= s->nclasses) {
             slab_class *c = &s->classes[i + 1];
@@ -220,6 +224,8 @@ bool slab_do_newslab(slab_t *s, slab_class *c)
                 if (base != NULL)
                     munmap(base, s->page_size);
                 slab_unreserve(s, s->page_size);
+            } else {
+                slab_peak_note(s);
             }
         }
     }

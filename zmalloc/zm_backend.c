@@ -3,10 +3,13 @@
  * detection, statistics and the invariant check. */
 #include "zm_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #if defined(__GNUC__) || defined(__clang__)
 #define ZM_TLS_MODEL __attribute__((tls_model("initial-exec")))
@@ -335,11 +338,26 @@ static inline void zm_hdr_set_freed(const zm_instance *z, void *p, size_t req)
     zm_hdr_write(p, zm_tag(z, p) ^ ZM_HDR_TAG_FREED_FLIP, req);
 }
 
+/* glibc serves a large request from a mapping of its own, its chunk header 16 bytes
+ * in, and unmaps it on free: the prefix of such a block, freed, is no longer readable.
+ * For a header in that position only, ask the kernel whether its page is still mapped
+ * before reading (one syscall, on a path that already costs munmap). */
+static int zm_hdr_unmapped(const zm_instance *z, const void *hdr)
+{
+    uintptr_t h = (uintptr_t)hdr, page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    if (z->base.kind != ZM_BASE_LIBC || ((h - 2 * sizeof(size_t)) & (page - 1)) != 0)
+        return 0;
+    unsigned char resident;
+    return mincore((void *)(h & ~(page - 1)), 1, &resident) != 0 && errno == ENOMEM;
+}
+
 static zm_hdr_state zm_hdr_read(const zm_instance *z, const void *p, size_t *req)
 {
     /* Reject before reading: p - 8 of a pointer that is not 8 mod 16 is not ours,
      * and a page-aligned foreign pointer would make us read the previous page. */
     if (((uintptr_t)p & (ZM_BASE_BLOCK_ALIGN - 1)) != ZM_PREFIX_SIZE)
+        return ZM_HDR_BAD;
+    if (zm_hdr_unmapped(z, (const char *)p - ZM_PREFIX_SIZE))
         return ZM_HDR_BAD;
     uint64_t h;
     memcpy(&h, (const char *)p - ZM_PREFIX_SIZE, sizeof h);
@@ -553,7 +571,7 @@ void *zm_malloc(alloc_t *a, size_t size)
 {
     zm_instance *z = zm_of(a);
     if (ZM_LIKELY(size - 1 < z->je_lean_max)) {
-        void *p = z->base.je_malloc(size);
+        void *p = zm_tsan_acquire(z->base.je_malloc(size));
         if (ZM_LIKELY(p != NULL)) {
             zm_count_alloc_lean(z, zm_je_table(z, size));
             return p;
@@ -608,6 +626,7 @@ void zm_free_sized(alloc_t *a, void *p, size_t size)
     if (ZM_LIKELY(size - 1 < z->je_lean_max)) {
         size_t usable = zm_je_table(z, size);
         zm_count_free_lean(z, usable);
+        zm_tsan_release(p);
         sdallocx(p, usable, 0);
     } else {
         zm_free_sized_other(z, p, size);

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef ZM_TSAN
+char zm_tsan_base_sync;
+#endif
+
 const char *zm_base_name(zm_base_kind kind)
 {
     return kind == ZM_BASE_JEMALLOC ? "jemalloc" : "libc";

@@ -99,17 +99,57 @@ static inline size_t zm_base_usable_known(const zm_base *b, const void *p, size_
     return b->kind == ZM_BASE_JEMALLOC ? zm_base_good(b, n) : b->libc_usable((void *)p);
 }
 
+/* ThreadSanitizer sees neither base allocator (glibc reached through __libc_*,
+ * jemalloc through its own entry points: no interceptor on either), so a block one
+ * thread frees and the base then hands to another thread looks like a race on its
+ * bytes.  The block is released when it goes back to the base and acquired when it
+ * comes out, which is the ordering the base's own locks give. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define ZM_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) && !defined(ZM_TSAN)
+#define ZM_TSAN 1
+#endif
+#ifdef ZM_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+extern char zm_tsan_base_sync; /* zm_base.c */
+#endif
+
+/* One sync object per process stands for the base's locks: a base may hand out
+ * memory another thread freed under another address (coalesced, or grown into by
+ * realloc), so per-block annotations would not cover it. */
+static inline void *zm_tsan_acquire(void *p)
+{
+#ifdef ZM_TSAN
+    __tsan_acquire(&zm_tsan_base_sync);
+#endif
+    return p;
+}
+
+static inline void zm_tsan_release(void *p)
+{
+#ifdef ZM_TSAN
+    __tsan_release(&zm_tsan_base_sync);
+#endif
+    (void)p;
+}
+
 static inline void *zm_base_malloc(const zm_base *b, size_t n, int zero)
 {
     if (b->kind == ZM_BASE_JEMALLOC)
-        return zero ? mallocx(n, MALLOCX_ZERO) : b->je_malloc(n);
-    return zero ? __libc_calloc(1, n) : __libc_malloc(n);
+        return zm_tsan_acquire(zero ? mallocx(n, MALLOCX_ZERO) : b->je_malloc(n));
+    return zm_tsan_acquire(zero ? __libc_calloc(1, n) : __libc_malloc(n));
 }
 
 /* n >= 1. */
 static inline void *zm_base_realloc(const zm_base *b, void *p, size_t n)
 {
-    return b->kind == ZM_BASE_JEMALLOC ? b->je_realloc(p, n) : __libc_realloc(p, n);
+    zm_tsan_release(p);
+    return zm_tsan_acquire(b->kind == ZM_BASE_JEMALLOC ? b->je_realloc(p, n)
+                                                       : __libc_realloc(p, n));
 }
 
 /* `usable` is the block's usable size: jemalloc's sized free skips its page-map
@@ -117,6 +157,7 @@ static inline void *zm_base_realloc(const zm_base *b, void *p, size_t n)
  * slower per operation over 100k random live blocks). */
 static inline void zm_base_free(const zm_base *b, void *p, size_t usable)
 {
+    zm_tsan_release(p);
     if (b->kind == ZM_BASE_JEMALLOC)
         sdallocx(p, usable, 0);
     else
