@@ -3,15 +3,20 @@
 
 BUILD_DIR   ?= build
 RELEASE_DIR ?= build-release
+ASAN_DIR    ?= build-asan
+TSAN_DIR    ?= build-tsan
+FUZZ_DIR    ?= build-fuzz
+FUZZ_SECONDS ?= 45
 RESULTS     ?= results
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 
 # Everything the build, the tests and the reports use, by Debian package name.
 PACKAGES := cmake make gcc g++ pkg-config libc6-dev \
             libjemalloc-dev libbenchmark-dev check \
-            memcached gnuplot-nox libmimalloc-dev libgoogle-perftools-dev
+            memcached gnuplot-nox libmimalloc-dev libgoogle-perftools-dev \
+            clang libclang-rt-14-dev valgrind
 
-.PHONY: all deps build test bench release install clean factor-cachelib
+.PHONY: all deps build test test-debug test-asan test-tsan fuzz bench release install clean factor-cachelib
 
 all: build
 
@@ -37,8 +42,44 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DALLOC_WERROR=ON
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
-test: build
+# Every step must pass, in this order; each ends with ctest's summary line.
+#  test-debug  the whole suite, Debug build, plus Valgrind memcheck of the conformance
+#              suite (label valgrind; sizes cut by KVALLOC_TEST_QUICK under Valgrind)
+#  test-asan   the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#              (LeakSanitizer included), any report fatal
+#  test-tsan   the thread tests (label thread) under ThreadSanitizer, CK_FORK=no
+#              (TSan misreads jemalloc's mutexes re-made in a forked child)
+#  fuzz        libFuzzer (clang) on each backend for FUZZ_SECONDS
+test: test-debug test-asan test-tsan fuzz
+
+test-debug: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+# Sanitizer reports abort the test (halt_on_error, -fno-sanitize-recover=all), so they
+# fail ctest; Check's fork mode runs each case in its own child, LeakSanitizer included.
+SAN_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+           UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+           TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
+
+test-asan: deps
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DALLOC_SANITIZE="address;undefined"
+	cmake --build $(ASAN_DIR) -j$(JOBS)
+	cd $(ASAN_DIR) && $(SAN_ENV) ctest --output-on-failure -j$(JOBS)
+
+TSAN_TARGETS := test_conformance test_reliability test_slab test_zmalloc
+test-tsan: deps
+	cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DALLOC_SANITIZE=thread \
+	      -DKVALLOC_BUILD_BENCH=OFF
+	cmake --build $(TSAN_DIR) -j$(JOBS) --target $(TSAN_TARGETS)
+	cd $(TSAN_DIR) && CK_FORK=no $(SAN_ENV) ctest --output-on-failure -j$(JOBS) -L thread
+
+# libFuzzer needs clang; the libraries in this build are clang + ASan + UBSan too.
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=Debug \
+	      -DALLOC_SANITIZE="address;undefined" -DKVALLOC_BUILD_BENCH=OFF \
+	      -DKVALLOC_FUZZ=ON -DKVALLOC_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	cmake --build $(FUZZ_DIR) -j$(JOBS) --target fuzz_alloc
+	cd $(FUZZ_DIR) && $(SAN_ENV) ctest --output-on-failure -j$(JOBS) -L fuzz
 
 release: deps
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DKVALLOC_BUILD_TESTS=OFF \
@@ -75,4 +116,4 @@ install: release
 	cmake --install $(RELEASE_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(RELEASE_DIR)
+	rm -rf $(BUILD_DIR) $(RELEASE_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR)
