@@ -102,7 +102,9 @@ alloc_status alloc_config_check(const alloc_config *cfg, char *msg, size_t msgle
  * instance's own metadata or a preallocation cannot be had.  *out is NULL on failure. */
 alloc_status alloc_create(const alloc_config *cfg, alloc_t **out);
 
-/* Returns everything the instance holds to the system, live blocks included. */
+/* Returns everything the instance holds to the system, live blocks included; except
+ * that a zmalloc instance without track = 1 cannot enumerate its blocks and frees only
+ * its own memory (live blocks stay the caller's, as in Redis). */
 void alloc_destroy(alloc_t *a);
 
 void *alloc_malloc(alloc_t *a, size_t size) ALLOC_ATTR_MALLOC ALLOC_ATTR_ALLOC_SIZE(2);

@@ -715,8 +715,10 @@ START_TEST(bad_calls_caught_by_prefix)
     expect_report(&rec, ++calls, ALLOC_EFOREIGN, p + 48);
     assert_unchanged(&snap, a);
 
+    /* Nothing between the two frees may allocate: Check's own bookkeeping uses the
+     * process's malloc (jemalloc here), which could be handed q's memory back and
+     * make the second free rightly a foreign one. */
     alloc_free(a, q);
-    ck_assert_int_eq(rec.calls, calls);
     snap = stats_of(a);
     alloc_free(a, q);
     expect_report(&rec, ++calls, je ? ALLOC_EDOUBLEFREE : ALLOC_EFOREIGN, q);
