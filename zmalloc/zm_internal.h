@@ -17,6 +17,10 @@
 #define ZM_PREFIX_SIZE sizeof(size_t)
 #define ZM_MIN_REQUEST sizeof(long)   /* what a request for 0 bytes becomes, as Redis */
 #define ZM_MAX_REQUEST (SIZE_MAX / 2) /* this and above fail at once, as Redis */
+/* Both bases align every block of 16 bytes or more to 16, and with the prefix every
+ * base block is at least 16 bytes; so a pointer we returned is 8 mod 16, and p - 8
+ * never crosses into another page than p. */
+#define ZM_BASE_BLOCK_ALIGN 16
 
 /* Counters of one shard.  A thread hashes to a shard and claims it (owner = the
  * address of its thread-local anchor) the first time it finds it free; from then on it
@@ -88,5 +92,65 @@ typedef struct zm_totals {
 
 /* Sums the shards (and, with thread_safe, raises the sampled peaks). */
 void zm_totals_read(const zm_instance *z, zm_totals *t);
+
+typedef enum zm_hdr_state { ZM_HDR_LIVE, ZM_HDR_FREED, ZM_HDR_BAD } zm_hdr_state;
+
+/* What the 8-byte header before p says (zm_backend.c); *req gets the size. */
+zm_hdr_state zm_hdr_read(const zm_instance *z, const void *p, size_t *req);
+
+static inline zm_instance *zm_of(alloc_t *a) { return (zm_instance *)a; }
+/* Counters, peaks and the lock live in the instance and change under a const view
+ * (a stats read raises the sampled peak, a query takes the lock); the instance itself
+ * is never a const object. */
+static inline zm_instance *zm_of_const(const alloc_t *a) { return (zm_instance *)a; }
+
+static inline size_t zm_req(size_t size) { return size != 0 ? size : ZM_MIN_REQUEST; }
+
+static inline size_t zm_hdr(const zm_instance *z) { return z->prefix ? ZM_PREFIX_SIZE : 0; }
+
+static inline uint64_t zm_round(const zm_instance *z, uint64_t n)
+{
+    return z->round ? alloc_align_up(n, sizeof(long)) : n;
+}
+
+static inline uint64_t zm_load(const _Atomic uint64_t *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static inline uint64_t zm_load_acquire(const _Atomic uint64_t *c)
+{
+    return atomic_load_explicit(c, memory_order_acquire);
+}
+
+/* ---- locking (track with thread_safe only) ------------------------------------ */
+
+static inline void zm_lock(zm_instance *z)
+{
+    if (z->track && z->ts)
+        pthread_mutex_lock(&z->lock);
+}
+
+static inline void zm_unlock(zm_instance *z)
+{
+    if (z->track && z->ts)
+        pthread_mutex_unlock(&z->lock);
+}
+
+/* Usable size of the base block under p (header included).  jemalloc serves a request
+ * of n bytes from exactly the class nallocx(n) names, so a known size avoids the
+ * lookup; req is 0 when unknown. */
+static inline size_t zm_block_usable(const zm_instance *z, const void *p, size_t req)
+{
+    size_t hdr = zm_hdr(z);
+    if (z->base.kind == ZM_BASE_JEMALLOC && req != 0)
+        return zm_base_good(&z->base, req + hdr);
+    return zm_base_usable(&z->base, (const char *)p - hdr);
+}
+
+static inline uint64_t zm_counted(const zm_instance *z, size_t req, size_t usable)
+{
+    return z->prefix ? zm_round(z, req + ZM_PREFIX_SIZE) : zm_round(z, usable);
+}
 
 #endif /* KVALLOC_ZM_INTERNAL_H */
