@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_support.h"
+
 /* ---- the configurations ------------------------------------------------------ */
 
 typedef struct conf_case {
@@ -93,26 +95,6 @@ static size_t full_or_quick(size_t full, size_t quick)
     return quick_mode ? quick : full;
 }
 
-/* Check records the place of every passing ck_assert with a write() to its pipe: a
- * loop asserting on each byte or each operation spends its time in the kernel (4.9
- * million writes, 70 s of this suite, before this macro).  Loops test first and call
- * Check only on a failure; the condition and the message are the same. */
-#define EXPECT(cond, ...)                                                                  \
-    do {                                                                                   \
-        if (!(cond))                                                                       \
-            ck_abort_msg(__VA_ARGS__);                                                     \
-    } while (0)
-#define EXPECT_EQ(x, y)                                                                    \
-    do {                                                                                   \
-        unsigned long long x_ = (x), y_ = (y);                                             \
-        EXPECT(x_ == y_, "%s == %s: %llu != %llu", #x, #y, x_, y_);                        \
-    } while (0)
-#define EXPECT_GE(x, y)                                                                    \
-    do {                                                                                   \
-        unsigned long long x_ = (x), y_ = (y);                                             \
-        EXPECT(x_ >= y_, "%s >= %s: %llu < %llu", #x, #y, x_, y_);                         \
-    } while (0)
-
 /* Index of the first nonzero byte of p[0..n), or n. */
 static size_t first_nonzero(const unsigned char *p, size_t n)
 {
@@ -123,22 +105,6 @@ static size_t first_nonzero(const unsigned char *p, size_t n)
 }
 
 /* An error handler that records instead of aborting, so bad calls can be observed. */
-typedef struct recorder {
-    int calls;
-    alloc_status last;
-    const void *ptr;
-    char message[512];
-} recorder;
-
-static void record_error(void *ud, alloc_status st, const void *ptr, const char *msg)
-{
-    recorder *r = ud;
-    r->calls++;
-    r->last = st;
-    r->ptr = ptr;
-    snprintf(r->message, sizeof r->message, "%s", msg);
-}
-
 static alloc_t *make(int i, size_t mem_limit, recorder *rec)
 {
     alloc_config cfg;
@@ -147,7 +113,7 @@ static alloc_t *make(int i, size_t mem_limit, recorder *rec)
     cfg.mem_limit = mem_limit;
     if (rec != NULL) {
         memset(rec, 0, sizeof *rec);
-        cfg.on_error = record_error;
+        cfg.on_error = record;
         cfg.on_error_ud = rec;
     }
     char msg[256];
@@ -590,16 +556,16 @@ static void expect_rejected(alloc_t *a, recorder *rec, void *bad, int use_sized,
         alloc_free(a, bad);
     ck_assert_int_eq(rec->calls, calls + 1);
     if (exact)
-        ck_assert_msg(rec->last == want, "status %d (%s), wanted %d: %s", rec->last,
-                      alloc_strerror(rec->last), want, rec->message);
+        ck_assert_msg(rec->status == want, "status %d (%s), wanted %d: %s", rec->status,
+                      alloc_strerror(rec->status), want, rec->msg);
     else
-        ck_assert_msg(rec->last == ALLOC_EDOUBLEFREE || rec->last == ALLOC_EFOREIGN,
-                      "status %d: %s", rec->last, rec->message);
+        ck_assert_msg(rec->status == ALLOC_EDOUBLEFREE || rec->status == ALLOC_EFOREIGN,
+                      "status %d: %s", rec->status, rec->msg);
     ck_assert_ptr_eq(rec->ptr, bad);
     char ptrtext[32];
     snprintf(ptrtext, sizeof ptrtext, "%p", bad);
-    ck_assert_msg(strstr(rec->message, ptrtext) != NULL, "message does not name %s: %s",
-                  ptrtext, rec->message);
+    ck_assert_msg(strstr(rec->msg, ptrtext) != NULL, "message does not name %s: %s",
+                  ptrtext, rec->msg);
     alloc_get_stats(a, &after);
     ck_assert_msg(memcmp(&before, &after, sizeof before) == 0, "stats changed by a bad free");
     ck_assert_int_eq(alloc_check(a), ALLOC_OK);
@@ -789,18 +755,18 @@ START_TEST(config_errors)
     ck_assert_int_eq(alloc_config_check(&cfg, msg, sizeof msg), ALLOC_EINVAL);
     ck_assert_msg(strstr(msg, "nonsense") != NULL, "%s", msg);
     recorder rec = {0};
-    cfg.on_error = record_error;
+    cfg.on_error = record;
     cfg.on_error_ud = &rec;
     alloc_t *a = (alloc_t *)&rec; /* must be overwritten with NULL */
     ck_assert_int_eq(alloc_create(&cfg, &a), ALLOC_EINVAL);
     ck_assert_ptr_null(a);
     ck_assert_int_eq(rec.calls, 1);
-    ck_assert_int_eq(rec.last, ALLOC_EINVAL);
-    ck_assert_msg(strstr(rec.message, "backend") != NULL, "%s", rec.message);
+    ck_assert_int_eq(rec.status, ALLOC_EINVAL);
+    ck_assert_msg(strstr(rec.msg, "backend") != NULL, "%s", rec.msg);
     cfg.backend = cases[_i].backend;
     cfg.thread_safe = 7;
     ck_assert_int_eq(alloc_create(&cfg, &a), ALLOC_EINVAL);
-    ck_assert_msg(strstr(rec.message, "thread_safe") != NULL, "%s", rec.message);
+    ck_assert_msg(strstr(rec.msg, "thread_safe") != NULL, "%s", rec.msg);
     ck_assert_int_eq(alloc_create(NULL, &a), ALLOC_EINVAL);
     ck_assert_int_eq(alloc_config_check(NULL, msg, sizeof msg), ALLOC_EINVAL);
 }

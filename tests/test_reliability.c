@@ -17,13 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Check records every passing ck_assert with a write() to its pipe: loops test first
- * and call Check only on a failure. */
-#define EXPECT(cond, ...)                                                                  \
-    do {                                                                                   \
-        if (!(cond))                                                                       \
-            ck_abort_msg(__VA_ARGS__);                                                     \
-    } while (0)
+#include "test_support.h"
 
 /* ---- configurations ------------------------------------------------------------- */
 
@@ -56,22 +50,6 @@ static const conf confs[] = {
     {"zmalloc-jemalloc", "zmalloc", "jemalloc", -1, 0, 0, 0, 1, 0, 0},
 };
 enum { NCONFS = sizeof confs / sizeof confs[0], NDETECT = 8 };
-
-typedef struct recorder {
-    int calls;
-    alloc_status last;
-    const void *ptr;
-    char msg[512];
-} recorder;
-
-static void record(void *ud, alloc_status st, const void *ptr, const char *msg)
-{
-    recorder *r = ud;
-    r->calls++;
-    r->last = st;
-    r->ptr = ptr;
-    snprintf(r->msg, sizeof r->msg, "%s", msg);
-}
 
 static void config_of(const conf *c, alloc_config *cfg, size_t mem_limit)
 {
@@ -261,11 +239,11 @@ START_TEST(bad_call_reported)
     }
     ck_assert_msg(rec.calls == 1, "%s, %s: on_error called %d times", c->name, what, rec.calls);
     if (exact)
-        ck_assert_msg(rec.last == want, "%s, %s: status %s, wanted %s: %s", c->name, what,
-                      alloc_strerror(rec.last), alloc_strerror(want), rec.msg);
+        ck_assert_msg(rec.status == want, "%s, %s: status %s, wanted %s: %s", c->name, what,
+                      alloc_strerror(rec.status), alloc_strerror(want), rec.msg);
     else
-        ck_assert_msg(rec.last == ALLOC_EDOUBLEFREE || rec.last == ALLOC_EFOREIGN,
-                      "%s, %s: status %s: %s", c->name, what, alloc_strerror(rec.last), rec.msg);
+        ck_assert_msg(rec.status == ALLOC_EDOUBLEFREE || rec.status == ALLOC_EFOREIGN,
+                      "%s, %s: status %s: %s", c->name, what, alloc_strerror(rec.status), rec.msg);
     ck_assert_ptr_eq(rec.ptr, bad);
     ck_assert_msg(names_pointer(rec.msg, bad), "%s, %s: message does not name %p: %s", c->name,
                   what, bad, rec.msg);
@@ -416,7 +394,7 @@ START_TEST(invalid_config_rejected)
     ck_assert_int_eq(alloc_create(&cfg, &a), ALLOC_EINVAL);
     ck_assert_ptr_null(a);
     ck_assert_int_eq(rec.calls, 1);
-    ck_assert_int_eq(rec.last, ALLOC_EINVAL);
+    ck_assert_int_eq(rec.status, ALLOC_EINVAL);
     ck_assert_ptr_null(rec.ptr);
     ck_assert_msg(strstr(rec.msg, b->field) != NULL, "%s: handler got \"%s\"", b->backend,
                   rec.msg);

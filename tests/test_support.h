@@ -8,12 +8,25 @@
 #include <check.h>
 #include <stdio.h>
 
-/* For loops of many thousand steps: Check's ck_assert records every passing assertion
- * (a write to its pipe in fork mode), which would dominate the run time. */
-#define REQUIRE(cond)                                                                  \
+/* Check records the place of every passing ck_assert with a write() to its pipe, so a
+ * loop asserting on every byte or operation spends its time in the kernel.  Loops test
+ * first and call Check only on a failure: EXPECT with a message, REQUIRE with the
+ * condition's text, EXPECT_EQ / EXPECT_GE with both values. */
+#define EXPECT(cond, ...)                                                              \
     do {                                                                               \
         if (!(cond))                                                                   \
-            ck_abort_msg("%s:%d: %s", __FILE__, __LINE__, #cond);                      \
+            ck_abort_msg(__VA_ARGS__);                                                 \
+    } while (0)
+#define REQUIRE(cond) EXPECT(cond, "%s:%d: %s", __FILE__, __LINE__, #cond)
+#define EXPECT_EQ(x, y)                                                                \
+    do {                                                                               \
+        unsigned long long x_ = (x), y_ = (y);                                         \
+        EXPECT(x_ == y_, "%s == %s: %llu != %llu", #x, #y, x_, y_);                    \
+    } while (0)
+#define EXPECT_GE(x, y)                                                                \
+    do {                                                                               \
+        unsigned long long x_ = (x), y_ = (y);                                         \
+        EXPECT(x_ >= y_, "%s >= %s: %llu < %llu", #x, #y, x_, y_);                     \
     } while (0)
 
 /* The last bad call an instance reported, and how many there were. */
