@@ -63,6 +63,8 @@ static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
         goto fail;
     if (cfg->slab.prealloc && !slab_prealloc(s))
         goto fail;
+    if (!slab_tc_init(s))
+        goto fail;
     *out = &s->base;
     return ALLOC_OK;
 fail:
@@ -73,6 +75,7 @@ fail:
 static void slab_destroy(alloc_t *a)
 {
     slab_t *s = slab_of(a);
+    slab_tc_destroy(s);
     slab_pages_destroy(s);
     slab_large_destroy(s);
     free(s->lookup);
@@ -91,8 +94,11 @@ static void count_failure(slab_t *s)
  * trusted: a write after free that changed a link is caught here, reported by the
  * caller (*corrupt), and the list is rebuilt from the chunk states, which such a write
  * cannot reach.  The check costs a few compares of values the state update needs
- * anyway, so it stays on in every build. */
-static inline void *do_class_alloc(slab_t *s, slab_class *c, size_t size, bool *corrupt)
+ * anyway, so it stays on in every build.  With thread caches (rebuild false), cached
+ * chunks are free in their states but on no list: the list can only be rebuilt once
+ * they are dropped (slab_tc_repair, by the caller). */
+static inline void *do_class_alloc(slab_t *s, slab_class *c, size_t size, bool *corrupt,
+                                   bool rebuild)
 {
     for (;;) {
         char *p = c->free_head;
@@ -110,6 +116,8 @@ static inline void *do_class_alloc(slab_t *s, slab_class *c, size_t size, bool *
             if (pg == NULL ||
                 atomic_load_explicit(&pg->class_id, memory_order_relaxed) != c->id) {
                 *corrupt = true;
+                if (!rebuild)
+                    return NULL;
                 slab_do_rebuild_free_list(c);
                 continue;
             }
@@ -120,6 +128,8 @@ static inline void *do_class_alloc(slab_t *s, slab_class *c, size_t size, bool *
         size_t i = slab_chunk_index(c, off);
         if (i * c->size != off || i >= c->perslab || !slab_chunk_is_free(pg, i)) {
             *corrupt = true;
+            if (!rebuild)
+                return NULL;
             slab_do_rebuild_free_list(c);
             continue;
         }
@@ -139,12 +149,171 @@ static void report_corrupt(alloc_t *a, const slab_class *c)
                  c->id, c->size);
 }
 
+/* The class's free list under its lock: thread_safe = 0, no cache, or a blocked one. */
+static inline __attribute__((always_inline)) void *locked_malloc(slab_t *s, slab_class *c,
+                                                              size_t size, bool cached)
+{
+    for (;;) {
+        bool corrupt = false;
+        slab_lock(s, &c->lock);
+        void *p = do_class_alloc(s, c, size, &corrupt, !cached);
+        slab_unlock(s, &c->lock);
+        if (corrupt)
+            report_corrupt(&s->base, c);
+        if (corrupt && p == NULL && cached) {
+            slab_tc_repair(s, c);
+            continue;
+        }
+        if (p != NULL && !cached)
+            slab_used_add(s, c->size);
+        return p;
+    }
+}
+
+/* Moves up to half a bin of c's free chunks (top first, order kept) into the empty bin
+ * b, taking a page when the class has none; inside the active window, takes c->lock.
+ * false: no memory, or a damaged list entry (*corrupt, nothing taken). */
+static bool do_tc_refill(slab_t *s, slab_class *c, slab_bin *b, bool *corrupt,
+                         bool *took_page)
+{
+    unsigned want = c->tc_cap / 2;
+    slab_lock_raw(&c->lock);
+    if (c->free_head == NULL) {
+        if (!slab_do_newslab(s, c)) {
+            slab_unlock_raw(&c->lock);
+            return false;
+        }
+        *took_page = true;
+    }
+    char *first = c->free_head, *p = first, *last = NULL;
+    unsigned n = 0;
+    while (p != NULL && n < want) {
+        size_t i;
+        if (slab_tc_check_free(s, c, b, p, &i) == NULL) {
+            slab_unlock_raw(&c->lock);
+            *corrupt = true;
+            return false;
+        }
+        last = p;
+        p = *(void **)p;
+        n++;
+    }
+    c->free_head = p;
+    slab_unlock_raw(&c->lock);
+    *(void **)last = NULL;
+    b->head = first;
+    b->n = n;
+    return true;
+}
+
+/* Pops the calling thread's bin of class c, refilling it when empty.  No lock and no
+ * atomic read-modify-write unless the bin must be refilled. */
+static inline __attribute__((always_inline)) void *tc_malloc(slab_t *s, slab_class *c,
+                                                          size_t size)
+{
+    slab_tcache *tc = slab_tc_get(s);
+    if (tc == NULL)
+        return locked_malloc(s, c, size, true);
+    for (;;) {
+        if (!slab_tc_enter(s, tc))
+            return locked_malloc(s, c, size, true);
+        slab_bin *b = &tc->bins[c->id];
+        bool corrupt = false, took_page = false;
+        if (b->head == NULL) {
+            if (b->n != 0 || !do_tc_refill(s, c, b, &corrupt, &took_page)) {
+                slab_tc_exit(tc);
+                if (!corrupt && b->n == 0)
+                    return NULL;
+                slab_tc_repair(s, c);
+                report_corrupt(&s->base, c);
+                continue;
+            }
+        }
+        char *p = b->head;
+        size_t i;
+        slab_page *pg = slab_tc_check_free(s, c, b, p, &i);
+        if (pg == NULL) {
+            slab_tc_exit(tc);
+            slab_tc_repair(s, c);
+            report_corrupt(&s->base, c);
+            continue;
+        }
+        b->head = *(void **)p;
+        b->n--;
+        slab_chunk_set_live(pg, i);
+        slab_tc_add(&b->allocs, 1);
+        slab_tc_add(&b->req_in, size);
+        slab_tc_exit(tc);
+        if (took_page)
+            slab_tc_peak_sample(s);
+        return p;
+    }
+}
+
+/* The common case of tc_malloc, with no call, so it needs no stack frame: the thread's
+ * memo names its cache, and the bin's top chunk lies in the bin's hint page.  NULL
+ * sends the caller to the full path, which handles everything else. */
+static inline void *tc_fast_malloc(slab_t *s, size_t size)
+{
+    if (!s->tc_on || size > s->lookup_max || slab_tc_last.s != s ||
+        slab_tc_last.nonce != s->tc_nonce)
+        return NULL;
+    slab_tcache *tc = slab_tc_last.tc;
+    unsigned id = slab_class_for(s, size);
+    if (!slab_tc_enter(s, tc))
+        return NULL;
+    slab_bin *b = &tc->bins[id];
+    const slab_class *c = &s->classes[id];
+    char *p = b->head;
+    size_t off = (uintptr_t)p - b->hint_base;
+    if (p != NULL && off < s->page_size) {
+        slab_page *pg = b->hint_pg;
+        size_t i = slab_chunk_index(c, off);
+        if (i * c->size == off && i < c->perslab && slab_chunk_is_free(pg, i)) {
+            b->head = *(void **)p;
+            b->n--;
+            slab_chunk_set_live(pg, i);
+            slab_tc_add(&b->allocs, 1);
+            slab_tc_add(&b->req_in, size);
+            slab_tc_exit(tc);
+#ifdef KVALLOC_DEBUG
+            memset(p, SLAB_FILL_ALLOC, c->size);
+#endif
+            return p;
+        }
+    }
+    slab_tc_exit(tc);
+    return NULL;
+}
+
+static inline __attribute__((always_inline)) void *malloc_body(alloc_t *a, size_t size,
+                                                             bool cached);
+
+/* The cached instance's path after tc_fast_malloc, out of line so the fast path needs
+ * no stack frame. */
+static __attribute__((noinline)) void *malloc_full(alloc_t *a, size_t size)
+{
+    return malloc_body(a, size, true);
+}
+
 void *slab_malloc(alloc_t *a, size_t size)
 {
-    slab_t *s = slab_of(a);
 #ifdef KVALLOC_DEBUG
     assert(a->vt == &alloc_backend_slab);
 #endif
+    slab_t *s = slab_of(a);
+    if (!s->tc_on)
+        return malloc_body(a, size, false);
+    void *p = tc_fast_malloc(s, size);
+    if (p != NULL)
+        return p;
+    return malloc_full(a, size);
+}
+
+static inline __attribute__((always_inline)) void *malloc_body(alloc_t *a, size_t size,
+                                                             bool cached)
+{
+    slab_t *s = slab_of(a);
     unsigned id = slab_class_for(s, size);
     if (id == 0) {
         void *p = slab_large_alloc(s, size);
@@ -153,17 +322,11 @@ void *slab_malloc(alloc_t *a, size_t size)
         return p;
     }
     slab_class *c = &s->classes[id];
-    bool corrupt = false;
-    slab_lock(s, &c->lock);
-    void *p = do_class_alloc(s, c, size, &corrupt);
-    slab_unlock(s, &c->lock);
-    if (corrupt)
-        report_corrupt(a, c);
+    void *p = cached ? tc_malloc(s, c, size) : locked_malloc(s, c, size, false);
     if (p == NULL) {
         count_failure(s);
         return NULL;
     }
-    slab_used_add(s, c->size);
 #ifdef KVALLOC_DEBUG
     memset(p, SLAB_FILL_ALLOC, c->size);
 #endif
@@ -305,25 +468,179 @@ static void free_block(alloc_t *a, void *p, size_t size, bool sized, const char 
         c->unsized_frees++;
     size_t chunk = c->size;
     slab_unlock(s, &c->lock);
-    slab_used_sub(s, chunk);
+    if (!s->tc_on)
+        slab_used_sub(s, chunk);
+}
+
+/* Returns the bottom half of the full bin b to c's free list (the top stays hot);
+ * inside the active window, takes c->lock.  false: a damaged entry, nothing moved. */
+static bool do_tc_flush_some(slab_t *s, slab_class *c, slab_bin *b)
+{
+    unsigned keep = c->tc_cap / 2;
+    char *p = b->head, *cut = NULL, *tail = NULL;
+    for (unsigned k = 0; k < b->n; k++) {
+        size_t i;
+        if (p == NULL || slab_tc_check_free(s, c, b, p, &i) == NULL)
+            return false;
+        if (k + 1 == keep)
+            cut = p;
+        tail = p;
+        p = *(void **)p;
+    }
+    if (p != NULL || cut == NULL || cut == tail)
+        return false;
+    char *first = *(void **)cut;
+    slab_lock_raw(&c->lock);
+    *(void **)tail = c->free_head;
+    c->free_head = first;
+    slab_unlock_raw(&c->lock);
+    *(void **)cut = NULL;
+    b->n = keep;
+    return true;
+}
+
+/* Pushes p onto the calling thread's bin when it is a live chunk (of class `id` when
+ * sized, id 0: any); true when done.  false sends the caller to the locked path, which
+ * judges and reports whatever was wrong. */
+static inline __attribute__((always_inline)) bool tc_free(slab_t *s, void *p, unsigned id,
+                                                         size_t size, bool sized)
+{
+    slab_tcache *tc = slab_tc_get(s);
+    if (tc == NULL || !slab_tc_enter(s, tc))
+        return false;
+    slab_page *pg;
+    slab_bin *b;
+    size_t off;
+    if (id != 0) {
+        b = &tc->bins[id];
+        off = (uintptr_t)p - b->hint_base;
+        if (off < s->page_size) {
+            pg = b->hint_pg;
+        } else {
+            pg = slab_dir_find(s, p);
+            if (pg == NULL || atomic_load_explicit(&pg->class_id, memory_order_relaxed) != id)
+                goto slow;
+            off = (size_t)((char *)p - pg->base);
+            b->hint_base = (uintptr_t)pg->base;
+            b->hint_pg = pg;
+        }
+    } else {
+        pg = slab_dir_find(s, p);
+        if (pg == NULL)
+            goto slow;
+        id = atomic_load_explicit(&pg->class_id, memory_order_relaxed);
+        if (id == 0)
+            goto slow;
+        b = &tc->bins[id];
+        off = (size_t)((char *)p - pg->base);
+    }
+    slab_class *c = &s->classes[id];
+    size_t i = slab_chunk_index(c, off);
+    if (i * c->size != off || i >= c->perslab || slab_chunk_is_free(pg, i))
+        goto slow;
+    if (b->n >= c->tc_cap && !do_tc_flush_some(s, c, b)) {
+        slab_tc_exit(tc);
+        slab_tc_repair(s, c);
+        report_corrupt(&s->base, c);
+        return false;
+    }
+#ifdef KVALLOC_DEBUG
+    memset(p, SLAB_FILL_FREE, c->size);
+#endif
+    *(void **)p = b->head;
+    b->head = p;
+    b->n++;
+    slab_chunk_set_free(pg, i);
+    slab_tc_add(&b->frees, 1);
+    if (sized)
+        slab_tc_add(&b->req_out, size);
+    else
+        slab_tc_add(&b->unsized_frees, 1);
+    slab_tc_exit(tc);
+    return true;
+slow:
+    slab_tc_exit(tc);
+    return false;
 }
 
 void slab_free(alloc_t *a, void *p)
 {
-    if (p != NULL)
-        free_block(a, p, 0, false, "free");
+    if (p == NULL)
+        return;
+    slab_t *s = slab_of(a);
+    if (s->tc_on && tc_free(s, p, 0, 0, false))
+        return;
+    free_block(a, p, 0, false, "free");
 }
 
 /* The size names the class, and p usually lies in that class's hint page: then the
  * directory is not needed (the hint is what it would answer).  Anything else, a bad
  * pointer included, takes free_block's full path. */
+/* The common case of tc_free for a sized free, with no call (see tc_fast_malloc):
+ * false sends the caller to the full path. */
+static inline bool tc_fast_free(slab_t *s, void *p, size_t size)
+{
+    if (!s->tc_on || size > s->lookup_max || slab_tc_last.s != s ||
+        slab_tc_last.nonce != s->tc_nonce)
+        return false;
+    slab_tcache *tc = slab_tc_last.tc;
+    unsigned id = slab_class_for(s, size);
+    if (!slab_tc_enter(s, tc))
+        return false;
+    slab_bin *b = &tc->bins[id];
+    const slab_class *c = &s->classes[id];
+    size_t off = (uintptr_t)p - b->hint_base;
+    if (off < s->page_size && b->n < c->tc_cap) {
+        slab_page *pg = b->hint_pg;
+        size_t i = slab_chunk_index(c, off);
+        if (i * c->size == off && i < c->perslab && !slab_chunk_is_free(pg, i)) {
+#ifdef KVALLOC_DEBUG
+            memset(p, SLAB_FILL_FREE, c->size);
+#endif
+            *(void **)p = b->head;
+            b->head = p;
+            b->n++;
+            slab_chunk_set_free(pg, i);
+            slab_tc_add(&b->frees, 1);
+            slab_tc_add(&b->req_out, size);
+            slab_tc_exit(tc);
+            return true;
+        }
+    }
+    slab_tc_exit(tc);
+    return false;
+}
+
+static inline __attribute__((always_inline)) void free_sized_body(alloc_t *a, void *p,
+                                                                  size_t size, bool cached);
+
+static __attribute__((noinline)) void free_sized_full(alloc_t *a, void *p, size_t size)
+{
+    free_sized_body(a, p, size, true);
+}
+
 void slab_free_sized(alloc_t *a, void *p, size_t size)
 {
     slab_t *s = slab_of(a);
     if (p == NULL)
         return;
+    if (!s->tc_on) {
+        free_sized_body(a, p, size, false);
+        return;
+    }
+    if (!tc_fast_free(s, p, size))
+        free_sized_full(a, p, size);
+}
+
+static inline __attribute__((always_inline)) void free_sized_body(alloc_t *a, void *p,
+                                                                  size_t size, bool cached)
+{
+    slab_t *s = slab_of(a);
     unsigned id = size <= s->lookup_max ? slab_class_for(s, size) : 0;
-    if (id != 0) {
+    if (cached) {
+        if (id != 0 && tc_free(s, p, id, size, true))
+            return;
+    } else if (id != 0) {
         slab_class *c = &s->classes[id];
         slab_lock(s, &c->lock);
         size_t off = (uintptr_t)p - c->hint_base;

@@ -8,6 +8,7 @@
 #include "slab.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,6 +22,8 @@
 #define SLAB_MAX_PAGE ((size_t)1 << 30)
 #define SLAB_MAX_CLASSES 255u
 #define SLAB_DEFAULT_CLASSES 63u   /* memcached: MAX_NUMBER_OF_SLAB_CLASSES - 1 */
+#define SLAB_TC_MAX 64u            /* most chunks a thread cache's bin holds */
+#define SLAB_TC_BYTES ((size_t)256 << 10) /* and at most about this many bytes */
 
 __extension__ typedef unsigned __int128 slab_u128;
 
@@ -87,6 +90,7 @@ typedef struct slab_class {
     slab_page *oldest, *newest;
     size_t req_in, req_out;         /* requested sizes allocated, and freed with a size */
     unsigned long long allocs, frees, unsized_frees;
+    unsigned tc_cap;                /* chunks a thread cache's bin of this class holds */
 } slab_class;
 
 /* A hint_base that no pointer lies within page_size of: the top page of the address
@@ -115,10 +119,46 @@ typedef struct slab_large_table {
 /* One leaf of the page directory: 1 << dir_leaf_bits slots. */
 typedef _Atomic(slab_page *) slab_dir_slot;
 
+/* One class's part of a thread cache: a LIFO list linked through the chunks' first
+ * words, NULL-terminated, n entries, every one a chunk of the class whose state is free.
+ * The counters are the thread's share of the class's (slab_class_counts adds them up):
+ * only the owner writes them, with plain stores, so they are atomics read relaxed. */
+typedef struct slab_bin {
+    _Alignas(SLAB_CACHE_LINE) void *head;
+    unsigned n;
+    /* A page of this class found before (as the class's hint): trusted without a look
+     * at its class_id, because a page changes class only while every cache is blocked,
+     * and blocking resets the hints (SLAB_NO_HINT). */
+    uintptr_t hint_base;
+    struct slab_page *hint_pg;
+    _Atomic size_t allocs, frees, req_in, req_out;
+    _Atomic size_t unsized_frees;   /* past the hot cache line */
+} slab_bin;
+
+/* A thread's cache for one instance (the value of the instance's pthread key).
+ * `active` is 1 while the owner works on its bins without a lock (the hot path);
+ * `blocked` is raised by another thread that needs the bins (slab_tc_quiesce): the
+ * owner then takes the locked path, and the other thread waits for active == 0.  The
+ * owner's side is a plain store and a plain load: the store-load ordering it needs is
+ * supplied by membarrier(2) on the blocking side (an asymmetric Dekker handshake, as in
+ * userspace RCU); without membarrier (or under ThreadSanitizer) the store is seq_cst. */
+typedef struct slab_tcache {
+    _Atomic int active;
+    _Atomic unsigned blocked;
+    struct slab *s;
+    struct slab_tcache *prev, *next; /* the instance's list, under tc_lock */
+    slab_bin bins[];                 /* [1 .. nclasses], a cache line each (hot part) */
+} slab_tcache;
+
 /* The instance.  Locks: each class's own lock guards that class; `page_lock` guards the
  * pool (classes[0]'s page list and total_pages), the directory's writers, the list of
  * all pages and the prealloc region; `large_lock` guards the large table.  Order: class
  * locks by ascending id, then page_lock; large_lock is never held with another lock.
+ * Thread caches (thread_safe = 1): tc_lock (a mutex: the list of caches) comes first,
+ * then blocking the caches (slab_tc_quiesce), then class locks and page_lock.  A thread
+ * inside its cache's active window may take one class lock and page_lock, never tc_lock,
+ * and a quiescer waits for active windows holding tc_lock alone, so neither waits for
+ * the other.
  * held == (pages in classes + pool pages) * page_size + large.bytes, kept in one atomic
  * so both the page and the large path can test mem_limit against it exactly. */
 typedef struct slab {
@@ -158,6 +198,14 @@ typedef struct slab {
     /* A realloc that moves is one malloc and one free underneath, but the interface
      * counts it as neither: subtracted from both totals in alloc_stats. */
     _Atomic unsigned long long realloc_moves;
+
+    /* Thread caches: on when thread_safe = 1 and the key could be had. */
+    bool tc_on;
+    bool tc_asym;                   /* membarrier(2) orders the owners' hot path */
+    pthread_key_t tc_key;
+    uint64_t tc_nonce;              /* tells this instance from an earlier one at its address */
+    pthread_mutex_t tc_lock;
+    slab_tcache *tc_list;
 } slab_t;
 
 static inline slab_t *slab_of(alloc_t *a) { return (slab_t *)a; }
@@ -234,7 +282,10 @@ static inline void slab_peak_raise(_Atomic size_t *peak, size_t v)
         ;
 }
 
-/* Used bytes (chunks in use + large blocks), the figure the peak follows. */
+void slab_tc_peak_sample(slab_t *s);
+
+/* Used bytes (chunks in use + large blocks), the figure the peak follows; with thread
+ * caches, large blocks only (chunks are counted per class and per cache). */
 static inline size_t slab_used_bytes(const slab_t *s)
 {
     if (s->ts)
@@ -246,6 +297,11 @@ static inline size_t slab_used_bytes(const slab_t *s)
 static inline void slab_used_add(slab_t *s, size_t n)
 {
     if (s->ts) {
+        if (s->tc_on) {
+            atomic_fetch_add_explicit(&s->used_total, n, memory_order_relaxed);
+            slab_tc_peak_sample(s);
+            return;
+        }
         slab_peak_raise(&s->peak_used,
                         atomic_fetch_add_explicit(&s->used_total, n, memory_order_relaxed) + n);
         return;
@@ -311,6 +367,97 @@ alloc_status slab_large_free(slab_t *s, void *p);
 size_t slab_large_size(const slab_t *s, const void *p); /* 0 when not a large block */
 size_t slab_large_round(size_t size); /* 0 on overflow */
 alloc_status slab_do_large_check(const slab_t *s, size_t *bytes);
+
+/* slab_tcache.c */
+/* Class counters including every thread cache's share; tc_lock (when tc_on) and
+ * c->lock held. */
+typedef struct slab_counts {
+    unsigned long long allocs, frees, unsized_frees;
+    size_t req_in, req_out;
+} slab_counts;
+void slab_class_counts(const slab_t *s, const slab_class *c, slab_counts *out);
+bool slab_tc_init(slab_t *s);
+void slab_tc_destroy(slab_t *s);
+/* Takes tc_lock and stops every cache's hot path (no-ops without caches). */
+void slab_tc_quiesce(slab_t *s);
+void slab_tc_resume(slab_t *s);
+/* Returns every cache's bin of class c to c's free list and folds its counters into
+ * c's; quiesced, c->lock held.  false: a bin was damaged (a write after free); then all
+ * of c's bins were dropped and its free list rebuilt from the chunk states. */
+bool slab_do_tc_flush_class(slab_t *s, slab_class *c);
+/* Rebuilds c's free list after damage was found, dropping all bins of c (quiesces). */
+void slab_tc_repair(slab_t *s, slab_class *c);
+
+/* The calling thread's last cache lookup, so the hot path skips pthread_getspecific.
+ * Per thread, never shared; the nonce keeps a memo of a destroyed instance from
+ * matching a new one created at the same address. */
+typedef struct slab_tc_memo {
+    const slab_t *s;
+    uint64_t nonce;
+    slab_tcache *tc;
+} slab_tc_memo;
+extern __thread slab_tc_memo slab_tc_last __attribute__((tls_model("initial-exec")));
+
+slab_tcache *slab_tc_lookup(slab_t *s);  /* pthread_getspecific, or a new cache */
+
+static inline slab_tcache *slab_tc_get(slab_t *s)
+{
+    if (__builtin_expect(slab_tc_last.s == s && slab_tc_last.nonce == s->tc_nonce, 1))
+        return slab_tc_last.tc;
+    return slab_tc_lookup(s);
+}
+
+/* Opens the owner's active window: false (window closed again) when another thread
+ * has blocked the cache, and the caller takes the locked path. */
+static inline bool slab_tc_enter(const slab_t *s, slab_tcache *tc)
+{
+    if (s->tc_asym) {
+        atomic_store_explicit(&tc->active, 1, memory_order_relaxed);
+        atomic_signal_fence(memory_order_seq_cst);
+    } else {
+        atomic_store_explicit(&tc->active, 1, memory_order_seq_cst);
+    }
+    if (__builtin_expect(atomic_load_explicit(&tc->blocked, memory_order_seq_cst) == 0, 1))
+        return true;
+    atomic_store_explicit(&tc->active, 0, memory_order_release);
+    return false;
+}
+
+static inline void slab_tc_exit(slab_tcache *tc)
+{
+    atomic_store_explicit(&tc->active, 0, memory_order_release);
+}
+
+/* Raises an owner-written counter: a load and a store, no read-modify-write. */
+static inline void slab_tc_add(_Atomic size_t *x, size_t n)
+{
+    atomic_store_explicit(x, atomic_load_explicit(x, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+/* Page of p when p is a free chunk start of class c (found through the bin's hint or
+ * the directory), else NULL; *index is its chunk number. */
+static inline slab_page *slab_tc_check_free(const slab_t *s, const slab_class *c,
+                                            slab_bin *b, const char *p, size_t *index)
+{
+    slab_page *pg;
+    size_t off = (uintptr_t)p - b->hint_base;
+    if (off < s->page_size) {
+        pg = b->hint_pg;
+    } else {
+        pg = slab_dir_find(s, p);
+        if (pg == NULL || atomic_load_explicit(&pg->class_id, memory_order_relaxed) != c->id)
+            return NULL;
+        off = (size_t)(p - pg->base);
+        b->hint_base = (uintptr_t)pg->base;
+        b->hint_pg = pg;
+    }
+    size_t i = slab_chunk_index(c, off);
+    if (i * c->size != off || i >= c->perslab || !slab_chunk_is_free(pg, i))
+        return NULL;
+    *index = i;
+    return pg;
+}
 
 /* slab_stats.c */
 alloc_status slab_check(const alloc_t *a);

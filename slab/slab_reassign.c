@@ -126,6 +126,14 @@ static slab_status do_from_pool(slab_t *s, slab_class *dst)
     return SLAB_OK;
 }
 
+static void report_cache_corrupt(const slab_t *s, const slab_class *c)
+{
+    alloc_report(&s->base, ALLOC_ECORRUPT, NULL,
+                 "a thread cache of class %u (%zu-byte chunks) held an entry that is no free "
+                 "chunk (a write after free?); the free list was rebuilt from the chunk states",
+                 c->id, c->size);
+}
+
 slab_status slab_reassign(alloc_t *a, unsigned src, unsigned dst, slab_relocate_fn fn,
                           void *ud)
 {
@@ -137,20 +145,29 @@ slab_status slab_reassign(alloc_t *a, unsigned src, unsigned dst, slab_relocate_
         return SLAB_BADCLASS;
     slab_class *sc = src ? &s->classes[src] : NULL, *dc = dst ? &s->classes[dst] : NULL;
     slab_class *first = src < dst ? sc : dc, *second = src < dst ? dc : sc;
+    /* Chunks cached by threads are free chunks of the source: they return to its list
+     * first (every cache quiesced, so none refills meanwhile). */
+    slab_tc_quiesce(s);
     if (first != NULL)
         slab_lock(s, &first->lock);
     slab_lock(s, &second->lock);
+    bool flushed = sc == NULL || slab_do_tc_flush_class(s, sc);
     slab_status st = sc == NULL ? do_from_pool(s, dc) : do_move(s, sc, dc, fn, ud);
     slab_unlock(s, &second->lock);
     if (first != NULL)
         slab_unlock(s, &first->lock);
+    slab_tc_resume(s);
+    if (!flushed)
+        report_cache_corrupt(s, sc);
     return st;
 }
 
+/* Quiesced (slab_tc_quiesce). */
 static size_t release_class(slab_t *s, slab_class *c)
 {
     size_t moved = 0;
     slab_lock(s, &c->lock);
+    bool flushed = slab_do_tc_flush_class(s, c);
     for (slab_page *pg = c->oldest, *next; pg != NULL; pg = next) {
         next = pg->newer;
         if (slab_page_nfree(s, pg) != c->perslab)
@@ -161,6 +178,8 @@ static size_t release_class(slab_t *s, slab_class *c)
         moved++;
     }
     slab_unlock(s, &c->lock);
+    if (!flushed)
+        report_cache_corrupt(s, c);
     return moved;
 }
 
@@ -169,11 +188,11 @@ size_t slab_release_free_pages(alloc_t *a, unsigned id)
     slab_t *s = slab_of(a);
     if (id > s->nclasses)
         return 0;
-    if (id != 0)
-        return release_class(s, &s->classes[id]);
     size_t moved = 0;
-    for (id = 1; id <= s->nclasses; id++)
-        moved += release_class(s, &s->classes[id]);
+    slab_tc_quiesce(s);
+    for (unsigned i = id ? id : 1; i <= (id ? id : s->nclasses); i++)
+        moved += release_class(s, &s->classes[i]);
+    slab_tc_resume(s);
     return moved;
 }
 
@@ -183,10 +202,17 @@ size_t slab_automove_free(alloc_t *a, slab_relocate_fn fn, void *ud)
     size_t moved = 0;
     for (unsigned id = 1; id <= s->nclasses; id++) {
         slab_class *c = &s->classes[id];
+        if (s->tc_on)
+            pthread_mutex_lock(&s->tc_lock);
         slab_lock(s, &c->lock);
+        slab_counts k;
+        slab_class_counts(s, c, &k);
+        size_t nfree = c->total_pages * c->perslab - (size_t)(k.allocs - k.frees);
         /* memcached's MIN_PAGES_FOR_RECLAIM is 2.5: free * 2 > perslab * 5. */
-        bool surplus = c->total_pages >= 2 && slab_class_free(c) * 2 > (size_t)c->perslab * 5;
+        bool surplus = c->total_pages >= 2 && nfree * 2 > (size_t)c->perslab * 5;
         slab_unlock(s, &c->lock);
+        if (s->tc_on)
+            pthread_mutex_unlock(&s->tc_lock);
         if (surplus && slab_reassign(a, id, 0, fn, ud) == SLAB_OK)
             moved++;
     }

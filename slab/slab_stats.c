@@ -25,19 +25,38 @@ static void unlock_all(const slab_t *s)
         slab_unlock(s, &m->classes[id].lock);
 }
 
+/* The list of thread caches, locked before any class (their counters are summed). */
+static void lock_caches(const slab_t *s)
+{
+    if (s->tc_on)
+        pthread_mutex_lock(&((slab_t *)s)->tc_lock);
+}
+
+static void unlock_caches(const slab_t *s)
+{
+    if (s->tc_on)
+        pthread_mutex_unlock(&((slab_t *)s)->tc_lock);
+}
+
 void slab_get_stats(const alloc_t *a, alloc_stats *out)
 {
     const slab_t *s = slab_cof(a);
+    lock_caches(s);
     lock_all(s);
     size_t used = 0, live = 0;
     unsigned long long allocs = s->large.allocs, frees = s->large.frees;
     for (unsigned id = 1; id <= s->nclasses; id++) {
         const slab_class *c = &s->classes[id];
-        used += slab_class_used(c) * c->size;
-        live += slab_class_used(c);
-        allocs += c->allocs;
-        frees += c->frees;
+        slab_counts k;
+        slab_class_counts(s, c, &k);
+        used += (size_t)(k.allocs - k.frees) * c->size;
+        live += (size_t)(k.allocs - k.frees);
+        allocs += k.allocs;
+        frees += k.frees;
     }
+    /* With thread caches the peak is sampled: at least what is in use now. */
+    if (s->tc_on)
+        slab_peak_raise(&((slab_t *)s)->peak_used, used + s->large.bytes);
     out->large_bytes = s->large.bytes;
     out->large_blocks = s->large.count;
     out->used_bytes = used + s->large.bytes;
@@ -51,6 +70,7 @@ void slab_get_stats(const alloc_t *a, alloc_stats *out)
     out->frees = frees - moves;
     out->failed_allocs = atomic_load_explicit(&s->failed_allocs, memory_order_relaxed);
     unlock_all(s);
+    unlock_caches(s);
 }
 
 unsigned slab_class_count(const alloc_t *a)
@@ -64,23 +84,27 @@ int slab_class_get(const alloc_t *a, unsigned id, slab_class_info *out)
     if (id == 0 || id > s->nclasses || out == NULL)
         return -1;
     slab_class *c = &((slab_t *)s)->classes[id];
+    lock_caches(s);
     slab_lock(s, &c->lock);
+    slab_counts k;
+    slab_class_counts(s, c, &k);
     out->id = id;
     out->chunk_size = c->size;
     out->chunks_per_page = c->perslab;
     out->total_pages = c->total_pages;
     out->total_chunks = c->total_pages * c->perslab;
-    out->used_chunks = slab_class_used(c);
-    out->free_chunks = slab_class_free(c);
+    out->used_chunks = (size_t)(k.allocs - k.frees);
+    out->free_chunks = out->total_chunks - out->used_chunks;
     /* Unsized frees leave requested high; it can never exceed the chunks in use.  A free
      * given a size above the one allocated (same class) could take it below 0. */
     size_t cap = out->used_chunks * c->size;
-    size_t requested = c->req_out < c->req_in ? c->req_in - c->req_out : 0;
+    size_t requested = k.req_out < k.req_in ? k.req_in - k.req_out : 0;
     out->requested_bytes = requested < cap ? requested : cap;
-    out->allocs = c->allocs;
-    out->frees = c->frees;
-    out->unsized_frees = c->unsized_frees;
+    out->allocs = k.allocs;
+    out->frees = k.frees;
+    out->unsized_frees = k.unsized_frees;
     slab_unlock(s, &c->lock);
+    unlock_caches(s);
     return 0;
 }
 
@@ -246,7 +270,14 @@ alloc_status slab_check(const alloc_t *a)
     const slab_t *s = slab_cof(a);
     slab_t *m = (slab_t *)s;
     check_ctx k = {{0}, false};
+    /* Every thread cache goes back to its class first: then the class invariants hold
+     * as they do without caches (cached chunks are free chunks of their class). */
+    slab_tc_quiesce(m);
     lock_all(s);
+    for (unsigned id = 1; id <= s->nclasses; id++)
+        if (!slab_do_tc_flush_class(m, &m->classes[id]))
+            fail(&k, "class %u: a thread cache held an entry that is no free chunk of the "
+                 "class (a write after free?); the free list was rebuilt", id);
     size_t pages = 0, used = 0;
     for (unsigned id = 1; id <= s->nclasses && !k.bad; id++) {
         slab_class *c = &m->classes[id];
@@ -272,11 +303,13 @@ alloc_status slab_check(const alloc_t *a)
     if (!k.bad && held != pages * s->page_size + large)
         fail(&k, "held = %zu but pages * page_size + large bytes = %zu * %zu + %zu", held,
              pages, s->page_size, large);
-    size_t used_total = slab_used_bytes(s);
-    if (!k.bad && used_total != used + large)
+    /* With thread caches the counter holds large bytes only. */
+    size_t used_total = slab_used_bytes(s), chunk_used = s->tc_on ? 0 : used;
+    if (!k.bad && used_total != chunk_used + large)
         fail(&k, "used bytes counter = %zu but chunks in use + large bytes = %zu + %zu",
-             used_total, used, large);
+             used_total, chunk_used, large);
     unlock_all(s);
+    slab_tc_resume(m);
     if (k.bad) {
         alloc_report(a, ALLOC_ECORRUPT, NULL, "alloc_check: %s", k.msg);
         return ALLOC_ECORRUPT;

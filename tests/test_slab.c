@@ -1093,6 +1093,266 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* ---- thread caches (thread_safe = 1) ---------------------------------------------- */
+
+/* A freed chunk waits in the freeing thread's cache with its state free: a second free
+ * of it (sized or not) is still a double free, and usable_size still reports it. */
+START_TEST(test_tcache_double_free)
+{
+    recorder r;
+    alloc_config cfg = memcached_cfg();
+    cfg.thread_safe = 1;
+    alloc_t *a = make_recording(cfg, &r);
+    void *p = alloc_malloc(a, 100);
+    alloc_free(a, p);
+    ck_assert_int_eq(r.calls, 0);
+    alloc_free(a, p);
+    ck_assert_int_eq(r.calls, 1);
+    ck_assert_int_eq(r.status, ALLOC_EDOUBLEFREE);
+    alloc_free_sized(a, p, 100);
+    ck_assert_int_eq(r.calls, 2);
+    ck_assert_int_eq(r.status, ALLOC_EDOUBLEFREE);
+    ck_assert_uint_eq(alloc_usable_size(a, p), 0);
+    ck_assert_int_eq(r.calls, 3);
+    ck_assert_int_eq(r.status, ALLOC_EDOUBLEFREE);
+    ck_assert_ptr_eq(alloc_malloc(a, 100), p); /* LIFO through the cache */
+    alloc_free_sized(a, p, 100);
+    ck_assert_int_eq(r.calls, 3);
+    slab_class_info ci = class_info(a, 2);
+    ck_assert_uint_eq(ci.used_chunks, 0);
+    ck_assert_uint_eq(ci.allocs, 2);
+    ck_assert_uint_eq(ci.frees, 2);
+    ck_assert_uint_eq(ci.unsized_frees, 1);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    alloc_destroy(a);
+}
+END_TEST
+
+#define TC_THREADS 4
+#define TC_BLOCKS 3000
+
+typedef struct tc_worker {
+    alloc_t *a;
+    unsigned id;
+    void *kept[TC_BLOCKS];   /* every other block, left live for the main thread */
+} tc_worker;
+
+static void *tc_churn(void *v)
+{
+    tc_worker *w = v;
+    for (unsigned i = 0; i < TC_BLOCKS; i++) {
+        size_t size = 1 + (i * 37 + w->id * 11) % 2000;
+        void *p = alloc_malloc(w->a, size);
+        ck_assert_ptr_nonnull(p);
+        memset(p, (int)i, size);
+        if (i % 2)
+            alloc_free_sized(w->a, p, size);
+        else
+            w->kept[i] = p;
+    }
+    return NULL;
+}
+
+/* Threads that exit hand their caches back (the key's destructor): the counters are
+ * exact, every chunk they cached is a free chunk of its class again. */
+START_TEST(test_tcache_thread_exit)
+{
+    alloc_config cfg = memcached_cfg();
+    cfg.thread_safe = 1;
+    static tc_worker w[TC_THREADS];
+    alloc_t *a = make(&cfg);
+    pthread_t th[TC_THREADS];
+    for (unsigned t = 0; t < TC_THREADS; t++) {
+        memset(&w[t], 0, sizeof w[t]);
+        w[t].a = a;
+        w[t].id = t;
+        ck_assert_int_eq(pthread_create(&th[t], NULL, tc_churn, &w[t]), 0);
+    }
+    for (unsigned t = 0; t < TC_THREADS; t++)
+        pthread_join(th[t], NULL);
+    alloc_stats st = stats_of(a);
+    ck_assert_uint_eq(st.allocs, TC_THREADS * TC_BLOCKS);
+    ck_assert_uint_eq(st.frees, TC_THREADS * TC_BLOCKS / 2);
+    ck_assert_uint_eq(st.live_blocks, TC_THREADS * TC_BLOCKS / 2);
+    size_t used = 0;
+    for (unsigned t = 0; t < TC_THREADS; t++)
+        for (unsigned i = 0; i < TC_BLOCKS; i += 2)
+            used += alloc_usable_size(a, w[t].kept[i]);
+    ck_assert_uint_eq(st.used_bytes, used);
+    ck_assert_uint_ge(st.peak_used_bytes, used);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    for (unsigned t = 0; t < TC_THREADS; t++)
+        for (unsigned i = 0; i < TC_BLOCKS; i += 2)
+            alloc_free(a, w[t].kept[i]);
+    st = stats_of(a);
+    ck_assert_uint_eq(st.used_bytes, 0);
+    ck_assert_uint_eq(st.live_blocks, 0);
+    ck_assert_uint_eq(st.frees, TC_THREADS * TC_BLOCKS);
+    for (unsigned id = 1; id <= slab_class_count(a); id++) {
+        slab_class_info ci = class_info(a, id);
+        ck_assert_uint_eq(ci.used_chunks, 0);
+        ck_assert_uint_eq(ci.free_chunks, ci.total_chunks);
+        ck_assert_uint_eq(ci.requested_bytes, 0);
+    }
+    /* Every page is wholly free again, which needs every cached chunk back. */
+    ck_assert_uint_eq(slab_release_free_pages(a, 0) * MIB, st.held_bytes);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    alloc_destroy(a);
+}
+END_TEST
+
+/* A thread that caches chunks and then waits (alive, idle) until told to go on. */
+typedef struct tc_idle {
+    alloc_t *a;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stage;              /* main -> thread: 1 go on, 2 exit; thread -> main: -1 idle */
+    void *blocks[24];
+} tc_idle;
+
+static void tc_idle_wait(tc_idle *t, int stage)
+{
+    pthread_mutex_lock(&t->mu);
+    t->stage = -stage;
+    pthread_cond_broadcast(&t->cv);
+    while (t->stage != stage)
+        pthread_cond_wait(&t->cv, &t->mu);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static void tc_idle_tell(tc_idle *t, int stage)
+{
+    pthread_mutex_lock(&t->mu);
+    while (t->stage != -stage)
+        pthread_cond_wait(&t->cv, &t->mu);
+    t->stage = stage;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static void *tc_idle_main(void *v)
+{
+    tc_idle *t = v;
+    /* Three full pages of class 1 (8 chunks of 8 KiB a page), all freed into this
+     * thread's cache. */
+    for (unsigned i = 0; i < 24; i++)
+        t->blocks[i] = alloc_malloc(t->a, 8192);
+    for (unsigned i = 0; i < 24; i++)
+        alloc_free(t->a, t->blocks[i]);
+    tc_idle_wait(t, 1);
+    for (unsigned i = 0; i < 24; i++) {
+        t->blocks[i] = alloc_malloc(t->a, 8192);
+        ck_assert_ptr_nonnull(t->blocks[i]);
+        memset(t->blocks[i], (int)i, 8192);
+    }
+    tc_idle_wait(t, 2);
+    for (unsigned i = 0; i < 24; i++)
+        alloc_free(t->a, t->blocks[i]);
+    return NULL;
+}
+
+/* slab_reassign takes the chunks another thread has cached back to their class before
+ * it moves a page: that thread never hands out a chunk of the moved page. */
+START_TEST(test_tcache_reassign_idle_thread)
+{
+    alloc_config cfg = move_cfg();
+    cfg.thread_safe = 1;
+    static tc_idle t;
+    memset(&t, 0, sizeof t);
+    t.a = make(&cfg);
+    pthread_mutex_init(&t.mu, NULL);
+    pthread_cond_init(&t.cv, NULL);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, tc_idle_main, &t), 0);
+    pthread_mutex_lock(&t.mu);
+    while (t.stage != -1)
+        pthread_cond_wait(&t.cv, &t.mu);
+    pthread_mutex_unlock(&t.mu);
+    slab_class_info ci = class_info(t.a, 1);
+    ck_assert_uint_eq(ci.total_pages, 3);
+    ck_assert_uint_eq(ci.used_chunks, 0);
+    ck_assert_uint_eq(ci.free_chunks, 24);
+    char *moved = t.blocks[0]; /* the first chunk of the oldest page is at its start */
+    uintptr_t moved_page = (uintptr_t)moved / (64 * KIB);
+    ck_assert_int_eq(slab_reassign(t.a, 1, 2, NULL, NULL), SLAB_OK);
+    ck_assert_uint_eq(class_info(t.a, 1).total_pages, 2);
+    ck_assert_uint_eq(class_info(t.a, 1).free_chunks, 16);
+    ck_assert_uint_eq(class_info(t.a, 2).total_pages, 1);
+    ck_assert_int_eq(alloc_check(t.a), ALLOC_OK);
+    tc_idle_tell(&t, 1);
+    pthread_mutex_lock(&t.mu);
+    while (t.stage != -2)
+        pthread_cond_wait(&t.cv, &t.mu);
+    pthread_mutex_unlock(&t.mu);
+    for (unsigned i = 0; i < 24; i++) {
+        ck_assert_uint_ne((uintptr_t)t.blocks[i] / (64 * KIB), moved_page);
+        ck_assert_uint_eq(alloc_usable_size(t.a, t.blocks[i]), 8192);
+    }
+    ci = class_info(t.a, 1);
+    ck_assert_uint_eq(ci.total_pages, 3);
+    ck_assert_uint_eq(ci.used_chunks, 24);
+    /* A page of class 2 is handed out as class 2 chunks. */
+    void *big = alloc_malloc(t.a, 16000);
+    ck_assert_uint_eq((uintptr_t)big / (64 * KIB), moved_page);
+    alloc_free(t.a, big);
+    ck_assert_int_eq(alloc_check(t.a), ALLOC_OK);
+    tc_idle_tell(&t, 2);
+    pthread_join(th, NULL);
+    alloc_stats st = stats_of(t.a);
+    ck_assert_uint_eq(st.used_bytes, 0);
+    ck_assert_uint_eq(st.allocs, 49);
+    ck_assert_uint_eq(slab_release_free_pages(t.a, 1), 3);
+    ck_assert_int_eq(alloc_check(t.a), ALLOC_OK);
+    alloc_destroy(t.a);
+    pthread_cond_destroy(&t.cv);
+    pthread_mutex_destroy(&t.mu);
+}
+END_TEST
+
+/* Destroy while another thread still holds a cache of the instance: the cache goes
+ * with the instance, and that thread's exit touches nothing of it; a new instance
+ * (perhaps at the same address) gets fresh caches. */
+START_TEST(test_tcache_destroy_with_live_caches)
+{
+    alloc_config cfg = move_cfg();
+    cfg.thread_safe = 1;
+    static tc_idle t;
+    memset(&t, 0, sizeof t);
+    t.a = make(&cfg);
+    pthread_mutex_init(&t.mu, NULL);
+    pthread_cond_init(&t.cv, NULL);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, tc_idle_main, &t), 0);
+    pthread_mutex_lock(&t.mu);
+    while (t.stage != -1)
+        pthread_cond_wait(&t.cv, &t.mu);
+    pthread_mutex_unlock(&t.mu);
+    void *mine = alloc_malloc(t.a, 100);
+    alloc_free(t.a, mine); /* this thread's cache too */
+    alloc_destroy(t.a);
+    t.a = make(&cfg);
+    ck_assert_uint_eq(class_info(t.a, 1).total_pages, 0);
+    tc_idle_tell(&t, 1);
+    pthread_mutex_lock(&t.mu);
+    while (t.stage != -2)
+        pthread_cond_wait(&t.cv, &t.mu);
+    pthread_mutex_unlock(&t.mu);
+    ck_assert_uint_eq(class_info(t.a, 1).used_chunks, 24);
+    ck_assert_uint_eq(class_info(t.a, 1).total_pages, 3);
+    tc_idle_tell(&t, 2);
+    pthread_join(th, NULL);
+    alloc_stats st = stats_of(t.a);
+    ck_assert_uint_eq(st.used_bytes, 0);
+    ck_assert_uint_eq(st.allocs, 24);
+    ck_assert_uint_eq(st.frees, 24);
+    ck_assert_uint_eq(class_info(t.a, 1).free_chunks, 24);
+    ck_assert_int_eq(alloc_check(t.a), ALLOC_OK);
+    alloc_destroy(t.a);
+    pthread_cond_destroy(&t.cv);
+    pthread_mutex_destroy(&t.mu);
+}
+END_TEST
+
 /* ---- printer ---------------------------------------------------------------------- */
 
 START_TEST(test_printer)
@@ -1176,6 +1436,10 @@ static Suite *slab_suite(void)
 
     tc = tcase_create("threads");
     tcase_add_test(tc, test_threads);
+    tcase_add_test(tc, test_tcache_double_free);
+    tcase_add_test(tc, test_tcache_thread_exit);
+    tcase_add_test(tc, test_tcache_reassign_idle_thread);
+    tcase_add_test(tc, test_tcache_destroy_with_live_caches);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
