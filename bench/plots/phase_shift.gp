@@ -3,7 +3,10 @@
 # Variables (gnuplot -e): datafile (TSV blocks separated by two blank lines, one per
 # config; first line of a block "ops<TAB>config name"), outfile (SVG), nblocks,
 # fill_end and delete_end (operation counts of the phase boundaries).
-set terminal svg size 1100,560 dynamic font "sans,11" background rgb "white"
+set terminal svg size 1100,560 dynamic noenhanced font "sans,11" background rgb "white"
+# Nine configurations, eight default colours: one more, so none repeats.
+set linetype 9 lc rgb "#7f3b08"
+set linetype cycle 9
 set output outfile
 set datafile separator "\t"
 set xlabel "operations"
