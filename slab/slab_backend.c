@@ -573,9 +573,6 @@ void slab_free(alloc_t *a, void *p)
     free_block(a, p, 0, false, "free");
 }
 
-/* The size names the class, and p usually lies in that class's hint page: then the
- * directory is not needed (the hint is what it would answer).  Anything else, a bad
- * pointer included, takes free_block's full path. */
 /* The common case of tc_free for a sized free, with no call (see tc_fast_malloc):
  * false sends the caller to the full path. */
 static inline bool tc_fast_free(slab_t *s, void *p, size_t size)
@@ -619,6 +616,9 @@ static __attribute__((noinline)) void free_sized_full(alloc_t *a, void *p, size_
     free_sized_body(a, p, size, true);
 }
 
+/* The size names the class, and p usually lies in that class's hint page: then the
+ * directory is not needed (the hint is what it would answer).  Anything else, a bad
+ * pointer included, takes free_block's full path. */
 void slab_free_sized(alloc_t *a, void *p, size_t size)
 {
     slab_t *s = slab_of(a);
