@@ -250,17 +250,29 @@ static inline __attribute__((always_inline)) void *tc_malloc(slab_t *s, slab_cla
     }
 }
 
+/* What both fast paths need first: the thread's memo names its cache for this
+ * instance, the size has a class in the lookup table, and the cache's active window
+ * opened (not blocked by another thread).  On true the window is open: close it with
+ * slab_tc_exit. */
+static inline __attribute__((always_inline)) bool tc_fast_enter(slab_t *s, size_t size,
+                                                            slab_tcache **tc, unsigned *id)
+{
+    if (!s->tc_on || size > s->lookup_max || slab_tc_last.s != s ||
+        slab_tc_last.nonce != s->tc_nonce)
+        return false;
+    *tc = slab_tc_last.tc;
+    *id = slab_class_for(s, size);
+    return slab_tc_enter(s, *tc);
+}
+
 /* The common case of tc_malloc, with no call, so it needs no stack frame: the thread's
  * memo names its cache, and the bin's top chunk lies in the bin's hint page.  NULL
  * sends the caller to the full path, which handles everything else. */
 static inline void *tc_fast_malloc(slab_t *s, size_t size)
 {
-    if (!s->tc_on || size > s->lookup_max || slab_tc_last.s != s ||
-        slab_tc_last.nonce != s->tc_nonce)
-        return NULL;
-    slab_tcache *tc = slab_tc_last.tc;
-    unsigned id = slab_class_for(s, size);
-    if (!slab_tc_enter(s, tc))
+    slab_tcache *tc;
+    unsigned id;
+    if (!tc_fast_enter(s, size, &tc, &id))
         return NULL;
     slab_bin *b = &tc->bins[id];
     const slab_class *c = &s->classes[id];
@@ -577,12 +589,9 @@ void slab_free(alloc_t *a, void *p)
  * false sends the caller to the full path. */
 static inline bool tc_fast_free(slab_t *s, void *p, size_t size)
 {
-    if (!s->tc_on || size > s->lookup_max || slab_tc_last.s != s ||
-        slab_tc_last.nonce != s->tc_nonce)
-        return false;
-    slab_tcache *tc = slab_tc_last.tc;
-    unsigned id = slab_class_for(s, size);
-    if (!slab_tc_enter(s, tc))
+    slab_tcache *tc;
+    unsigned id;
+    if (!tc_fast_enter(s, size, &tc, &id))
         return false;
     slab_bin *b = &tc->bins[id];
     const slab_class *c = &s->classes[id];

@@ -1251,6 +1251,23 @@ static void *tc_idle_main(void *v)
     return NULL;
 }
 
+/* Starts the idle thread on a fresh thread-safe instance and waits until it has
+ * filled its cache (stage -1). */
+static pthread_t tc_idle_start(tc_idle *t, const alloc_config *cfg)
+{
+    memset(t, 0, sizeof *t);
+    t->a = make(cfg);
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, tc_idle_main, t), 0);
+    pthread_mutex_lock(&t->mu);
+    while (t->stage != -1)
+        pthread_cond_wait(&t->cv, &t->mu);
+    pthread_mutex_unlock(&t->mu);
+    return th;
+}
+
 /* slab_reassign takes the chunks another thread has cached back to their class before
  * it moves a page: that thread never hands out a chunk of the moved page. */
 START_TEST(test_tcache_reassign_idle_thread)
@@ -1258,16 +1275,7 @@ START_TEST(test_tcache_reassign_idle_thread)
     alloc_config cfg = move_cfg();
     cfg.thread_safe = 1;
     static tc_idle t;
-    memset(&t, 0, sizeof t);
-    t.a = make(&cfg);
-    pthread_mutex_init(&t.mu, NULL);
-    pthread_cond_init(&t.cv, NULL);
-    pthread_t th;
-    ck_assert_int_eq(pthread_create(&th, NULL, tc_idle_main, &t), 0);
-    pthread_mutex_lock(&t.mu);
-    while (t.stage != -1)
-        pthread_cond_wait(&t.cv, &t.mu);
-    pthread_mutex_unlock(&t.mu);
+    pthread_t th = tc_idle_start(&t, &cfg);
     slab_class_info ci = class_info(t.a, 1);
     ck_assert_uint_eq(ci.total_pages, 3);
     ck_assert_uint_eq(ci.used_chunks, 0);
@@ -1317,16 +1325,7 @@ START_TEST(test_tcache_destroy_with_live_caches)
     alloc_config cfg = move_cfg();
     cfg.thread_safe = 1;
     static tc_idle t;
-    memset(&t, 0, sizeof t);
-    t.a = make(&cfg);
-    pthread_mutex_init(&t.mu, NULL);
-    pthread_cond_init(&t.cv, NULL);
-    pthread_t th;
-    ck_assert_int_eq(pthread_create(&th, NULL, tc_idle_main, &t), 0);
-    pthread_mutex_lock(&t.mu);
-    while (t.stage != -1)
-        pthread_cond_wait(&t.cv, &t.mu);
-    pthread_mutex_unlock(&t.mu);
+    pthread_t th = tc_idle_start(&t, &cfg);
     void *mine = alloc_malloc(t.a, 100);
     alloc_free(t.a, mine); /* this thread's cache too */
     alloc_destroy(t.a);
