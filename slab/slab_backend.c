@@ -511,6 +511,28 @@ static bool do_tc_flush_some(slab_t *s, slab_class *c, slab_bin *b)
     return true;
 }
 
+/* Pushes live chunk i of page pg (class c) onto this thread's bin b, inside the
+ * owner's active window, and counts the free in the bin. */
+static inline __attribute__((always_inline)) void bin_push(const slab_class *c, slab_bin *b,
+                                                          slab_page *pg, void *p, size_t i,
+                                                          bool sized, size_t size)
+{
+#ifdef KVALLOC_DEBUG
+    memset(p, SLAB_FILL_FREE, c->size);
+#else
+    (void)c;
+#endif
+    *(void **)p = b->head;
+    b->head = p;
+    b->n++;
+    slab_chunk_set_free(pg, i);
+    slab_tc_add(&b->frees, 1);
+    if (sized)
+        slab_tc_add(&b->req_out, size);
+    else
+        slab_tc_add(&b->unsized_frees, 1);
+}
+
 /* Pushes p onto the calling thread's bin when it is a live chunk (of class `id` when
  * sized, id 0: any); true when done.  false sends the caller to the locked path, which
  * judges and reports whatever was wrong. */
@@ -556,18 +578,7 @@ static inline __attribute__((always_inline)) bool tc_free(slab_t *s, void *p, un
         report_corrupt(&s->base, c);
         return false;
     }
-#ifdef KVALLOC_DEBUG
-    memset(p, SLAB_FILL_FREE, c->size);
-#endif
-    *(void **)p = b->head;
-    b->head = p;
-    b->n++;
-    slab_chunk_set_free(pg, i);
-    slab_tc_add(&b->frees, 1);
-    if (sized)
-        slab_tc_add(&b->req_out, size);
-    else
-        slab_tc_add(&b->unsized_frees, 1);
+    bin_push(c, b, pg, p, i, sized, size);
     slab_tc_exit(tc);
     return true;
 slow:
@@ -600,15 +611,7 @@ static inline bool tc_fast_free(slab_t *s, void *p, size_t size)
         slab_page *pg = b->hint_pg;
         size_t i = slab_chunk_index(c, off);
         if (i * c->size == off && i < c->perslab && !slab_chunk_is_free(pg, i)) {
-#ifdef KVALLOC_DEBUG
-            memset(p, SLAB_FILL_FREE, c->size);
-#endif
-            *(void **)p = b->head;
-            b->head = p;
-            b->n++;
-            slab_chunk_set_free(pg, i);
-            slab_tc_add(&b->frees, 1);
-            slab_tc_add(&b->req_out, size);
+            bin_push(c, b, pg, p, i, true, size);
             slab_tc_exit(tc);
             return true;
         }
