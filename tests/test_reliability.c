@@ -383,21 +383,7 @@ START_TEST(invalid_config_rejected)
     alloc_config cfg;
     ck_assert_int_eq(alloc_config_init(&cfg, b->backend), ALLOC_OK);
     b->breaks(&cfg);
-    char msg[256];
-    ck_assert_int_eq(alloc_config_check(&cfg, msg, sizeof msg), ALLOC_EINVAL);
-    ck_assert_msg(strstr(msg, b->field) != NULL, "%s: \"%s\" does not name %s", b->backend,
-                  msg, b->field);
-    recorder rec = {0};
-    cfg.on_error = record;
-    cfg.on_error_ud = &rec;
-    alloc_t *a = (alloc_t *)&rec;
-    ck_assert_int_eq(alloc_create(&cfg, &a), ALLOC_EINVAL);
-    ck_assert_ptr_null(a);
-    ck_assert_int_eq(rec.calls, 1);
-    ck_assert_int_eq(rec.status, ALLOC_EINVAL);
-    ck_assert_ptr_null(rec.ptr);
-    ck_assert_msg(strstr(rec.msg, b->field) != NULL, "%s: handler got \"%s\"", b->backend,
-                  rec.msg);
+    expect_config_rejected(cfg, b->field);
 }
 END_TEST
 

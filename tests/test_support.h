@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Check records the place of every passing ck_assert with a write() to its pipe, so a
  * loop asserting on every byte or operation spends its time in the kernel.  Loops test
@@ -45,6 +46,26 @@ static inline void record(void *ud, alloc_status st, const void *ptr, const char
     r->status = st;
     r->ptr = ptr;
     snprintf(r->msg, sizeof r->msg, "%s", msg);
+}
+
+/* cfg is invalid in `field`: alloc_config_check says so naming the field, and
+ * alloc_create refuses it, creates nothing, and tells a handler once with the same
+ * field named. */
+static inline void expect_config_rejected(alloc_config cfg, const char *field)
+{
+    char msg[256];
+    ck_assert_int_eq(alloc_config_check(&cfg, msg, sizeof msg), ALLOC_EINVAL);
+    ck_assert_msg(strstr(msg, field) != NULL, "\"%s\" does not name %s", msg, field);
+    recorder rec = {0};
+    cfg.on_error = record;
+    cfg.on_error_ud = &rec;
+    alloc_t *a = (alloc_t *)&rec;
+    ck_assert_int_eq(alloc_create(&cfg, &a), ALLOC_EINVAL);
+    ck_assert_ptr_null(a);
+    ck_assert_int_eq(rec.calls, 1);
+    ck_assert_int_eq(rec.status, ALLOC_EINVAL);
+    ck_assert_ptr_null(rec.ptr);
+    ck_assert_msg(strstr(rec.msg, field) != NULL, "handler got \"%s\"", rec.msg);
 }
 
 #endif /* KVALLOC_TEST_SUPPORT_H */
