@@ -1,2 +1,8 @@
-# The cache simulator (allocbench sim) and the live-server client (allocbench replay).
-set(KVBENCH_SIM_SOURCES)
+# The cache simulator (allocbench sim): the engine here, one folder per server preset
+# (each a set of policy modules over an object layout), and the live-server client
+# (allocbench replay) in bench/client.  Each folder's .cmake appends its sources.
+set(KVBENCH_SIM_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/sim_preset.c)
+include(${CMAKE_CURRENT_LIST_DIR}/memcached/memcached.cmake OPTIONAL)
+include(${CMAKE_CURRENT_LIST_DIR}/redis/redis.cmake OPTIONAL)
+include(${CMAKE_CURRENT_LIST_DIR}/../client/client.cmake OPTIONAL)

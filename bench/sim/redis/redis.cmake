@@ -1,0 +1,2 @@
+# The redis preset of the simulator.
+list(APPEND KVBENCH_SIM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/redis_preset.c)
