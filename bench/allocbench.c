@@ -17,6 +17,8 @@ static const command commands[] = {
     {"classes", classes_main, "print the slab class table as `memcached -vv` does"},
     {"report", report_main, "run the default set; write results/ (CSVs, SVG plots, README)"},
     {"factor", factor_main, "advise a slab growth factor for a size distribution"},
+    {"sim", sim_main, "hit ratio at equal memory: simulated memcached and Redis over "
+                      "kvalloc's allocators"},
     {"gen-trace", gen_trace_main, "write a synthetic Twitter-format cache trace"},
 };
 

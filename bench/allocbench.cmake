@@ -17,6 +17,7 @@ add_library(kvbench STATIC
   ${KVBENCH_DIR}/inputs/etc_dist.c
   ${KVBENCH_DIR}/inputs/workloads.c
   ${KVBENCH_DIR}/inputs/trace.c
+  ${KVBENCH_DIR}/inputs/reqgen.c
   ${KVBENCH_DIR}/inputs/gen_trace.c
   ${KVBENCH_DIR}/replay/layout.c
   ${KVBENCH_DIR}/replay/config_spec.c

@@ -6,6 +6,7 @@
 
 #include "etc_dist.h"
 #include "parse_num.h"
+#include "reqgen.h"
 #include "rng.h"
 #include "trace.h"
 
@@ -35,13 +36,28 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "usage: allocbench gen-trace [--requests N] [--seed S] [--keys N] [--out FILE]\n"
+"                            [--workload SPEC | --mix get --zipf A --rate R ...]\n"
 "Writes a synthetic cache trace in Twitter's format\n"
-"(timestamp,key,key_size,value_size,client_id,operation,ttl), %d requests per second\n"
-"of trace time, ETC key and value sizes.\n"
+"(timestamp,key,key_size,value_size,client_id,operation,ttl).\n"
 "  --requests N  lines to write (default %d)\n"
 "  --seed S      seed (default 1)\n"
-"  --keys N      distinct keys (default requests / 8)\n"
-"  --out FILE    write to FILE (default stdout)\n", REQUESTS_PER_SECOND, DEFAULT_REQUESTS);
+"  --keys N      distinct keys (default requests / 8; with a request stream, 100k)\n"
+"  --out FILE    write to FILE (default stdout)\n"
+"Without the options below: the mixed operation stream (gets, sets, adds, deletes,\n"
+"appends, incrs, TTLs of 0-3600 s) at %d requests per second, uniform keys, ETC sizes.\n"
+"With any of them: a request stream as `allocbench sim --workload` replays it\n"
+"(allocbench sim --help explains the spec; the same stream, request for request):\n"
+"  --workload SPEC          the stream as a spec, e.g. zipf:0.9,keys=50k,rate=5k\n"
+"  --mix get                every request a get (the default of a stream); --mix F: a\n"
+"                           share F of gets, the rest sets\n"
+"  --zipf ALPHA             Zipf popularity (default 1.0); --zipf 0: uniform\n"
+"  --rate R                 requests per trace second (default 10k)\n"
+"  --value-size MIN-MAX     value sizes, fixed per key (default ETC)\n"
+"  --key-size N             key sizes (default ETC)\n"
+"  --ttl S                  every store's TTL in seconds (default 0: none)\n"
+"  --shift-at F             from request F x N on, keys come from a second key space\n"
+"  --shift-value-size MIN-MAX  value sizes of that key space (default 1k-4k)\n",
+            DEFAULT_REQUESTS, REQUESTS_PER_SECOND);
 }
 
 static trace_op draw_op(rng *r)
@@ -80,52 +96,10 @@ static void key_name(uint64_t id, uint64_t seed, char *out)
     out[KEY_CHARS] = '\0';
 }
 
-int gen_trace_main(int argc, char **argv)
+/* The mixed operation stream of sample_trace.csv: every operation kind, uniform keys. */
+static int write_mixed(FILE *out, unsigned long long requests, unsigned long long keys,
+                       uint64_t seed)
 {
-    static const struct option opts[] = {
-        {"requests", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
-        {"keys", required_argument, NULL, 'k'},     {"out", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
-    };
-    unsigned long long requests = DEFAULT_REQUESTS, seed = 1, keys = 0;
-    const char *path = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "n:s:k:o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            if (parse_count(optarg, &requests) != 0) {
-                fprintf(stderr, "allocbench gen-trace: --requests wants a count, got '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 's':
-            if (parse_count(optarg, &seed) != 0) {
-                fprintf(stderr, "allocbench gen-trace: --seed wants an integer, got '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'k':
-            if (parse_count(optarg, &keys) != 0 || keys == 0) {
-                fprintf(stderr, "allocbench gen-trace: --keys wants a positive count, got "
-                        "'%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'o': path = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (keys == 0)
-        keys = requests / 8 ? requests / 8 : 1;
-    FILE *out = path ? fopen(path, "w") : stdout;
-    if (out == NULL) {
-        perror(path);
-        return 1;
-    }
     /* per key: its key size, and its last stored value size (what a get returns) */
     uint32_t *ksize = calloc(keys, sizeof *ksize), *vsize = calloc(keys, sizeof *vsize);
     if (ksize == NULL || vsize == NULL) {
@@ -159,9 +133,139 @@ int gen_trace_main(int argc, char **argv)
     }
     free(ksize);
     free(vsize);
+    return 0;
+}
+
+/* Writes a request stream (reqgen.h) as trace lines. */
+static int write_stream(FILE *out, const reqgen_spec *spec, unsigned long long requests,
+                        uint64_t seed)
+{
+    reqgen g;
+    char err[256];
+    if (reqgen_start(&g, spec, requests, seed, err, sizeof err) != 0) {
+        fprintf(stderr, "allocbench gen-trace: %s\n", err);
+        return 1;
+    }
+    trace_rec r;
+    while (reqgen_next(&g, &r))
+        fprintf(out, "%llu,%.*s,%u,%u,%u,%s,%u\n", (unsigned long long)r.time, (int)r.key_len,
+                r.key, r.key_size, r.value_size, r.client, trace_op_name(r.op), r.ttl);
+    reqgen_end(&g);
+    return 0;
+}
+
+/* Appends ",key=value" to a stream spec built from the command-line flags. */
+static int spec_add(char *spec, size_t cap, const char *key, const char *val)
+{
+    size_t n = strlen(spec);
+    int w = snprintf(spec + n, cap - n, ",%s=%s", key, val);
+    return w < 0 || (size_t)w >= cap - n ? -1 : 0;
+}
+
+int gen_trace_main(int argc, char **argv)
+{
+    enum { O_WORKLOAD = 256, O_MIX, O_ZIPF, O_RATE, O_VSIZE, O_KSIZE, O_TTL, O_SHIFT_AT,
+           O_SHIFT_VSIZE };
+    static const struct option opts[] = {
+        {"requests", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
+        {"keys", required_argument, NULL, 'k'},     {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {"workload", required_argument, NULL, O_WORKLOAD},
+        {"mix", required_argument, NULL, O_MIX},
+        {"zipf", required_argument, NULL, O_ZIPF},
+        {"rate", required_argument, NULL, O_RATE},
+        {"value-size", required_argument, NULL, O_VSIZE},
+        {"key-size", required_argument, NULL, O_KSIZE},
+        {"ttl", required_argument, NULL, O_TTL},
+        {"shift-at", required_argument, NULL, O_SHIFT_AT},
+        {"shift-value-size", required_argument, NULL, O_SHIFT_VSIZE},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long long requests = DEFAULT_REQUESTS, seed = 1, keys = 0;
+    const char *path = NULL, *workload = NULL, *zipf = "1.0";
+    char flags[160] = "", err[320];
+    int stream = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "n:s:k:o:h", opts, NULL)) != -1) {
+        const char *key = NULL, *val = optarg;
+        switch (c) {
+        case 'n':
+            if (parse_count(optarg, &requests) != 0) {
+                fprintf(stderr, "allocbench gen-trace: --requests wants a count, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 's':
+            if (parse_count(optarg, &seed) != 0) {
+                fprintf(stderr, "allocbench gen-trace: --seed wants an integer, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'k':
+            if (parse_count(optarg, &keys) != 0 || keys == 0) {
+                fprintf(stderr, "allocbench gen-trace: --keys wants a positive count, got "
+                        "'%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'o': path = optarg; break;
+        case 'h': usage(stdout); return 0;
+        case O_WORKLOAD: workload = optarg; stream = 1; break;
+        case O_ZIPF: zipf = optarg; stream = 1; break;
+        case O_MIX: key = "get"; val = strcmp(optarg, "get") == 0 ? "1" : optarg; break;
+        case O_RATE: key = "rate"; break;
+        case O_VSIZE: key = "values"; break;
+        case O_KSIZE: key = "key_size"; break;
+        case O_TTL: key = "ttl"; break;
+        case O_SHIFT_AT: key = "shift_at"; break;
+        case O_SHIFT_VSIZE: key = "shift_values"; break;
+        default: usage(stderr); return 2;
+        }
+        if (key != NULL) {
+            stream = 1;
+            if (spec_add(flags, sizeof flags, key, val) != 0) {
+                fprintf(stderr, "allocbench gen-trace: too many stream options\n");
+                return 2;
+            }
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "allocbench gen-trace: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    reqgen_spec spec;
+    if (stream) {
+        char text[320];
+        if (workload != NULL)
+            snprintf(text, sizeof text, "%s%s", workload, flags);
+        else if (strcmp(zipf, "0") == 0)
+            snprintf(text, sizeof text, "uniform%s", flags);
+        else
+            snprintf(text, sizeof text, "zipf:%s%s", zipf, flags);
+        if (keys != 0) {
+            char k[32];
+            snprintf(k, sizeof k, "%llu", keys);
+            spec_add(text, sizeof text, "keys", k);
+        }
+        if (reqgen_parse(text, &spec, err, sizeof err) != 0) {
+            fprintf(stderr, "allocbench gen-trace: %s\n", err);
+            return 2;
+        }
+    }
+    if (keys == 0)
+        keys = requests / 8 ? requests / 8 : 1;
+    FILE *out = path ? fopen(path, "w") : stdout;
+    if (out == NULL) {
+        perror(path);
+        return 1;
+    }
+    int rc = stream ? write_stream(out, &spec, requests, seed) : write_mixed(out, requests,
+                                                                             keys, seed);
     if (out != stdout && fclose(out) != 0) {
         perror(path);
         return 1;
     }
-    return 0;
+    return rc;
 }

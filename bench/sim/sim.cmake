@@ -2,7 +2,11 @@
 # (each a set of policy modules over an object layout), and the live-server client
 # (allocbench replay) in bench/client.  Each folder's .cmake appends its sources.
 set(KVBENCH_SIM_SOURCES
-  ${CMAKE_CURRENT_LIST_DIR}/sim_preset.c)
+  ${CMAKE_CURRENT_LIST_DIR}/sim_preset.c
+  ${CMAKE_CURRENT_LIST_DIR}/sim_run.c
+  ${CMAKE_CURRENT_LIST_DIR}/sim_cells.c
+  ${CMAKE_CURRENT_LIST_DIR}/sim_cmd.c
+  ${CMAKE_CURRENT_LIST_DIR}/../reports/sim_report.c)
 include(${CMAKE_CURRENT_LIST_DIR}/memcached/memcached.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/redis/redis.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/../client/client.cmake OPTIONAL)
