@@ -32,6 +32,7 @@ add_library(kvbench STATIC
   ${KVBENCH_DIR}/measure/glibc_heap.c
   ${KVBENCH_DIR}/measure/heap.c
   ${KVBENCH_DIR}/reports/csv_out.c
+  ${KVBENCH_DIR}/reports/gnuplot.c
   ${KVBENCH_DIR}/reports/classes_cmd.c
   ${KVBENCH_DIR}/reports/report_cmd.c
   ${KVBENCH_DIR}/reports/report_readme.c)

@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include "config_spec.h"
+#include "gnuplot.h"
 #include "parse_num.h"
 #include "proc_stats.h"
 #include "report.h"
@@ -14,12 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #ifndef KVBENCH_PLOTS_DIR
 #define KVBENCH_PLOTS_DIR "bench/plots"
@@ -153,27 +150,6 @@ static int write_shift_tsv(const report_run *r, size_t w, const char *path,
     return fclose(f);
 }
 
-static int have_gnuplot(void)
-{
-    return system("command -v gnuplot >/dev/null 2>&1") == 0;
-}
-
-/* gnuplot -e VARS SCRIPT, without a shell, so paths need no quoting. */
-static int run_gnuplot(const char *script, const char *vars)
-{
-    char *argv[] = {"gnuplot", "-e", (char *)vars, (char *)script, NULL};
-    pid_t pid;
-    int st = -1;
-    fflush(stdout);
-    fflush(stderr);
-    if (posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ) == 0)
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-            ;
-    if (st != 0)
-        fprintf(stderr, "allocbench report: gnuplot failed on %s (status %d)\n", script, st);
-    return st == 0 ? 0 : -1;
-}
-
 static int plot(const report_run *r, const char *dir, const char *plots_dir)
 {
     char tsv[512], svg[512], script[512], vars[1600];
@@ -190,7 +166,7 @@ static int plot(const report_run *r, const char *dir, const char *plots_dir)
     if (shift < r->nworkloads &&
         write_shift_tsv(r, shift, shift_tsv, &fill_end, &delete_end) != 0)
         return -1;
-    if (!have_gnuplot()) {
+    if (!gnuplot_available()) {
         fprintf(stderr, "allocbench report: gnuplot not found, plots skipped (install Debian's "
                 "gnuplot-nox); the data is in %s and %s\n", tsv, shift_tsv);
         return 1;
@@ -200,7 +176,7 @@ static int plot(const report_run *r, const char *dir, const char *plots_dir)
     snprintf(script, sizeof script, "%s/efficiency.gp", plots_dir);
     snprintf(vars, sizeof vars, "datafile=\"%s\"; outfile=\"%s\"; ncols=%zu", tsv, svg,
              r->nconfigs + 1);
-    rc |= run_gnuplot(script, vars);
+    rc |= gnuplot_run("allocbench report", script, vars);
     if (shift < r->nworkloads) {
         snprintf(svg, sizeof svg, "%s/phase_shift.svg", dir);
         snprintf(script, sizeof script, "%s/phase_shift.gp", plots_dir);
@@ -210,7 +186,7 @@ static int plot(const report_run *r, const char *dir, const char *plots_dir)
         snprintf(vars, sizeof vars,
                  "datafile=\"%s\"; outfile=\"%s\"; nblocks=%zu; fill_end=%llu; delete_end=%llu",
                  shift_tsv, svg, blocks, fill_end, delete_end);
-        rc |= run_gnuplot(script, vars);
+        rc |= gnuplot_run("allocbench report", script, vars);
     }
     return rc;
 }

@@ -28,3 +28,25 @@ void sim_csv_row(FILE *f, const sim_cell *c, const sim_row *r)
             r->efficiency, r->st.pages_moved, r->requests_per_sec, r->st.refused, c->time_scale,
             c->seed);
 }
+
+void sim_timeline_header(FILE *f)
+{
+    fputs("workload,config,memory_limit,budget,time_s,gets,hits,hit_ratio,pages_moved,"
+          "evictions\n", f);
+}
+
+void sim_timeline_rows(FILE *f, const sim_cell *c, const sim_row *r)
+{
+    for (unsigned i = 0; i < r->npoints; i++) {
+        const sim_point *p = &r->point[i];
+        csv_field(f, c->workload);
+        fputc(',', f);
+        csv_field(f, c->config);
+        fprintf(f, ",%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64
+                   ",%" PRIu64 "\n",
+                c->memory, c->budget == SIM_BUDGET_HELD ? "held" : "own",
+                p->t_end, p->gets, p->hits,
+                p->gets ? (double)p->hits / (double)p->gets : 0.0, p->pages_moved,
+                p->evictions);
+    }
+}

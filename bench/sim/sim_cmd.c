@@ -6,6 +6,7 @@
 #include "sim_run.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,9 @@ static void usage(FILE *f)
     fprintf(f,
 "\n"
 "Memory\n"
-"  --memory LIST    budgets, e.g. 8m,16m,32m (default 64m); k/m/g are powers of 1024\n"
+"  --memory LIST    budgets, e.g. 8m,16m,32m (default 64m; k/m/g are powers of 1024),\n"
+"                   or LO:HI:N for N budgets from LO to HI spaced geometrically\n"
+"                   (4m:256m:16); each is a cell, run in parallel\n"
 "  --budget own     (default) the budget binds what each real server counts: memcached's\n"
 "                   pages (-m), Redis's used_memory (maxmemory)\n"
 "  --budget held    the budget binds the bytes the allocator holds from the system (slab\n"
@@ -64,6 +67,10 @@ static void usage(FILE *f)
 "                   hit_ratio,byte_hit_ratio,sets,evictions,expired,live_objects,\n"
 "                   requested_bytes,counted_bytes,held_bytes,efficiency,pages_moved,\n"
 "                   requests_per_sec,refused,time_scale,seed\n"
+"  --svg FILE       miss-ratio curves: miss ratio against memory, one line per input and\n"
+"                   configuration (gnuplot; the data beside it as FILE.tsv)\n"
+"  --timeline-csv FILE  hit ratio over trace time (at most 60 spans) of every cell\n"
+"  --timeline-svg FILE  the same as a plot, one line per cell\n"
 "  A summary table goes to stdout.\n"
 "  --seed S         seed of built-in streams and of every random choice (default 1)\n"
 "  --jobs N         cells at once (default: online CPUs)\n"
@@ -78,7 +85,32 @@ static int bad(const char *fmt, const char *arg)
     return 2;
 }
 
-/* "8m,16m,32m" -> budgets.  0 ok, -1 on a bad entry. */
+/* "LO:HI:N": N budgets from LO to HI, geometrically spaced, rounded to KiB.  0 ok. */
+static int parse_memory_range(const char *s, uint64_t *out, size_t *n)
+{
+    char lo_s[64], hi_s[64];
+    unsigned long long lo, hi, count;
+    const char *a = strchr(s, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+    if (b == NULL || (size_t)(a - s) >= sizeof lo_s || (size_t)(b - a - 1) >= sizeof hi_s)
+        return -1;
+    memcpy(lo_s, s, (size_t)(a - s));
+    lo_s[a - s] = '\0';
+    memcpy(hi_s, a + 1, (size_t)(b - a - 1));
+    hi_s[b - a - 1] = '\0';
+    if (parse_bytes(lo_s, &lo) != 0 || parse_bytes(hi_s, &hi) != 0 ||
+        parse_count(b + 1, &count) != 0 || lo == 0 || hi <= lo || count < 2 ||
+        *n + count > MAX_MEMORY)
+        return -1;
+    double ratio = pow((double)hi / (double)lo, 1.0 / (double)(count - 1));
+    for (unsigned long long i = 0; i < count; i++) {
+        double v = (double)lo * pow(ratio, (double)i);
+        uint64_t kib = (uint64_t)(v / 1024.0 + 0.5);
+        out[(*n)++] = i + 1 == count ? hi : kib * 1024;
+    }
+    return 0;
+}
+
+/* "8m,16m,32m" or "4m:256m:16" -> budgets.  0 ok, -1 on a bad entry. */
 static int parse_memory_list(const char *s, uint64_t *out, size_t *n)
 {
     char buf[512];
@@ -88,11 +120,33 @@ static int parse_memory_list(const char *s, uint64_t *out, size_t *n)
     char *save = NULL;
     for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
         unsigned long long b;
+        if (strchr(t, ':') != NULL) {
+            if (parse_memory_range(t, out, n) != 0)
+                return -1;
+            continue;
+        }
         if (*n >= MAX_MEMORY || parse_bytes(t, &b) != 0 || b == 0)
             return -1;
         out[(*n)++] = b;
     }
     return *n > 0 ? 0 : -1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Ascending and without repeats, so a curve's points come in order. */
+static size_t sort_unique(uint64_t *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_u64);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || v[k - 1] != v[i])
+            v[k++] = v[i];
+    return k;
 }
 
 static void print_summary(const sim_cell *cells, const sim_result *res, size_t n)
@@ -119,7 +173,7 @@ static void print_summary(const sim_cell *cells, const sim_result *res, size_t n
 
 int sim_main(int argc, char **argv)
 {
-    enum { O_BUDGET = 256, O_SCALE, O_NOFILL };
+    enum { O_BUDGET = 256, O_SCALE, O_NOFILL, O_SVG, O_TL_CSV, O_TL_SVG };
     static const struct option opts[] = {
         {"trace", required_argument, NULL, 't'},     {"workload", required_argument, NULL, 'w'},
         {"config", required_argument, NULL, 'c'},    {"memory", required_argument, NULL, 'm'},
@@ -128,6 +182,9 @@ int sim_main(int argc, char **argv)
         {"no-fill", no_argument, NULL, O_NOFILL},    {"requests", required_argument, NULL, 'n'},
         {"seed", required_argument, NULL, 's'},      {"csv", required_argument, NULL, 'o'},
         {"jobs", required_argument, NULL, 'j'},      {"quiet", no_argument, NULL, 'q'},
+        {"svg", required_argument, NULL, O_SVG},
+        {"timeline-csv", required_argument, NULL, O_TL_CSV},
+        {"timeline-svg", required_argument, NULL, O_TL_SVG},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     const char *traces[MAX_ITEMS], *workloads[MAX_ITEMS], *configs[MAX_ITEMS];
@@ -137,7 +194,7 @@ int sim_main(int argc, char **argv)
     double scale = 1.0;
     int no_fill = 0, quiet = 0, c;
     sim_budget budget = SIM_BUDGET_OWN;
-    const char *csv = NULL;
+    const char *csv = NULL, *svg = NULL, *tl_csv = NULL, *tl_svg = NULL;
     char err[320];
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:w:c:m:n:s:o:j:qh", opts, NULL)) != -1) {
@@ -184,6 +241,9 @@ int sim_main(int argc, char **argv)
                 return bad("--seed wants an integer, got '%s'", optarg);
             break;
         case 'o': csv = optarg; break;
+        case O_SVG: svg = optarg; break;
+        case O_TL_CSV: tl_csv = optarg; break;
+        case O_TL_SVG: tl_svg = optarg; break;
         case 'j':
             if (parse_count(optarg, &jobs) != 0 || jobs == 0 || jobs > 256)
                 return bad("--jobs wants a count in 1..256, got '%s'", optarg);
@@ -203,6 +263,7 @@ int sim_main(int argc, char **argv)
     }
     if (nmem == 0)
         memory[nmem++] = DEFAULT_MEMORY;
+    nmem = sort_unique(memory, nmem);
 
     /* every config must create before any cell runs: a typo fails at once, with the
      * preset's own sentence */
@@ -280,6 +341,26 @@ int sim_main(int argc, char **argv)
             failed++;
         }
     }
+    if (tl_csv != NULL) {
+        FILE *t = fopen(tl_csv, "w");
+        if (t == NULL) {
+            perror(tl_csv);
+            failed++;
+        } else {
+            sim_timeline_header(t);
+            for (size_t i = 0; i < ncells; i++)
+                if (res[i].ok)
+                    sim_timeline_rows(t, &cells[i], &res[i].row);
+            if (fclose(t) != 0) {
+                perror(tl_csv);
+                failed++;
+            }
+        }
+    }
+    if (svg != NULL && sim_plot_mrc(svg, cells, res, ncells) != 0)
+        failed++;
+    if (tl_svg != NULL && sim_plot_timeline(tl_svg, cells, res, ncells) != 0)
+        failed++;
     print_summary(cells, res, ncells);
     free(specs), free(cells), free(res), free(names);
     return failed ? 1 : 0;

@@ -122,6 +122,58 @@ static void source_close(sim_source *s)
     s->open = 0;
 }
 
+/* Cumulative counts at the end of each trace second, for the timeline. */
+typedef struct sim_second {
+    uint64_t t, gets, hits, pages_moved, evictions;
+} sim_second;
+
+typedef struct sim_seconds {
+    sim_second *v;
+    size_t n, cap;
+} sim_seconds;
+
+static int seconds_push(sim_seconds *s, const sim_second *x)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        sim_second *v = mvec_grow(s->v, s->cap * sizeof *v, cap * sizeof *v);
+        if (v == NULL)
+            return -1;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = *x;
+    return 0;
+}
+
+/* Cuts the replay's seconds into at most SIM_TIMELINE_POINTS spans of equal length. */
+static void timeline_fill(const sim_seconds *s, sim_row *row)
+{
+    row->npoints = 0;
+    if (s->n == 0)
+        return;
+    uint64_t span = s->v[s->n - 1].t + 1;
+    unsigned points = span < SIM_TIMELINE_POINTS ? (unsigned)span : SIM_TIMELINE_POINTS;
+    uint64_t prev_gets = 0, prev_hits = 0;
+    size_t i = 0;
+    for (unsigned p = 0; p < points; p++) {
+        uint64_t end = span * (p + 1) / points; /* exclusive, in seconds */
+        const sim_second *last = NULL;
+        while (i < s->n && s->v[i].t < end)
+            last = &s->v[i++];
+        if (last == NULL)
+            continue;
+        sim_point *pt = &row->point[row->npoints++];
+        pt->t_end = end;
+        pt->gets = last->gets - prev_gets;
+        pt->hits = last->hits - prev_hits;
+        pt->pages_moved = last->pages_moved;
+        pt->evictions = last->evictions;
+        prev_gets = last->gets;
+        prev_hits = last->hits;
+    }
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -206,6 +258,7 @@ int sim_run_preset(const sim_preset *p, const char *opts, const sim_cell *c, sim
         return bench_error(err, errlen, "config '%s': %s", c->config, perr);
     }
 
+    sim_seconds secs_log = {0};
     double t0 = now_seconds();
     int first = 1, rc = 0;
     uint64_t start_time = 0;
@@ -231,6 +284,14 @@ int sim_run_preset(const sim_preset *p, const char *opts, const sim_cell *c, sim
             serve(p, srv, &src.batch[i], c->no_fill, out);
         }
         out->requests += src.batch_len;
+        sim_stats st;
+        p->stats(srv, &st);
+        sim_second sec = {src.batch_time - start_time, out->gets, out->hits, st.pages_moved,
+                          st.evictions};
+        if (seconds_push(&secs_log, &sec) != 0) {
+            rc = bench_error(err, errlen, "out of memory for the timeline");
+            break;
+        }
     }
     double secs = now_seconds() - t0;
     if (rc == 0) {
@@ -243,7 +304,10 @@ int sim_run_preset(const sim_preset *p, const char *opts, const sim_cell *c, sim
                                              : 0;
         out->seconds = secs;
         out->requests_per_sec = secs > 0 ? (double)out->requests / secs : 0;
+        timeline_fill(&secs_log, out);
     }
+    if (secs_log.v != NULL)
+        mvec_free(secs_log.v, secs_log.cap * sizeof *secs_log.v);
     p->destroy(srv);
     source_close(&src);
     return rc;

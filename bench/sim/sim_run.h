@@ -25,6 +25,16 @@ typedef struct sim_cell {
     uint64_t seed;
 } sim_cell;
 
+#define SIM_TIMELINE_POINTS 60
+
+/* Hit ratio over trace time: the replay cut into at most SIM_TIMELINE_POINTS equal
+ * spans of trace seconds. */
+typedef struct sim_point {
+    uint64_t t_end;      /* trace seconds since the first request, end of the span */
+    uint64_t gets, hits; /* within the span */
+    uint64_t pages_moved, evictions; /* cumulative at its end */
+} sim_point;
+
 /* One row of sim.csv.  Hit ratios count gets (get and gets) only; byte figures count
  * key + value bytes of those gets. */
 typedef struct sim_row {
@@ -38,6 +48,8 @@ typedef struct sim_row {
     double efficiency;     /* requested_bytes / held_bytes */
     double seconds, requests_per_sec;
     sim_stats st;
+    unsigned npoints;
+    sim_point point[SIM_TIMELINE_POINTS];
 } sim_row;
 
 /* Runs the cell in the calling process.  0 ok; -1 with err. */
@@ -60,5 +72,15 @@ size_t sim_cells(const sim_cell *cells, size_t n, unsigned jobs, int quiet, sim_
 /* sim.csv: the header, and one row per cell. */
 void sim_csv_header(FILE *f);
 void sim_csv_row(FILE *f, const sim_cell *c, const sim_row *r);
+/* The timeline CSV: one row per point of every cell. */
+void sim_timeline_header(FILE *f);
+void sim_timeline_rows(FILE *f, const sim_cell *c, const sim_row *r);
+
+/* SVG plots through gnuplot (the TSV they are drawn from is written beside them as
+ * SVG.tsv).  Miss ratio against memory, one line per (input, config): the cells must
+ * come grouped that way, memories ascending.  Hit ratio over trace time, one line per
+ * cell.  0 ok, -1 with a line on stderr. */
+int sim_plot_mrc(const char *svg, const sim_cell *cells, const sim_result *res, size_t n);
+int sim_plot_timeline(const char *svg, const sim_cell *cells, const sim_result *res, size_t n);
 
 #endif /* KVBENCH_SIM_RUN_H */
