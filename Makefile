@@ -86,9 +86,11 @@ release: deps
 	      -DKVALLOC_RESULTS_DIR=$(abspath $(RESULTS))
 	cmake --build $(RELEASE_DIR) -j$(JOBS)
 
-# The production size distributions the growth-factor advice is also shown on; they
-# live beside the project, not in it, and are used when present.
-CACHELIB ?= ../shared/data/cachelib
+# The production size distributions the growth-factor advice is also shown on. They
+# are not part of the project: used when present, in KVALLOC_DATA_DIR (the same
+# variable the tests read), by default beside the source tree.
+KVALLOC_DATA_DIR ?= ../shared/data/cachelib
+CACHELIB ?= $(KVALLOC_DATA_DIR)
 ALLOCBENCH = $(RELEASE_DIR)/bench/allocbench
 
 # The reference run: fragmentation report, growth-factor advice, then throughput.
@@ -104,7 +106,10 @@ factor-%: release
 	@echo "wrote $(RESULTS)/factor_$*.{txt,csv,svg}"
 
 factor-cachelib: release
-	@for f in $(wildcard $(CACHELIB)/*_sizes.csv); do \
+	@set -- $(wildcard $(CACHELIB)/*_sizes.csv); \
+	[ $$# -gt 0 ] || echo "skipping the CacheLib growth-factor advice:" \
+	    "no *_sizes.csv in $(CACHELIB) (set KVALLOC_DATA_DIR=DIR)"; \
+	for f in "$$@"; do \
 	  n=$$(basename $$f _sizes.csv); \
 	  $(ALLOCBENCH) factor --sizes $$f --csv $(RESULTS)/factor_$$n.csv \
 	      --curve-csv $(RESULTS)/factor_$${n}_curve.csv --svg $(RESULTS)/factor_$$n.svg \

@@ -25,11 +25,16 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/kvalloc-config.cmake
 file(RELATIVE_PATH PC_PREFIX_FROM_PCDIR
      "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
 string(REGEX REPLACE "/$" "" PC_PREFIX_FROM_PCDIR "${PC_PREFIX_FROM_PCDIR}")
-foreach(pc kvalloc kvalloc_zmalloc kvalloc_slab)
+# Every installed library has one; a library on top of another names it in Requires,
+# which puts the one below after it on the link line, as static libraries need.
+foreach(pc kvalloc kvalloc_zmalloc kvalloc_slab ${KVALLOC_REDIS_TARGET})
   set(PC_NAME ${pc})
-  set(PC_REQUIRES "")
   if(pc STREQUAL "kvalloc_slab")
+    set(PC_REQUIRES "")
     set(PC_DESC "kvalloc with the memcached-style slab backend only")
+  elseif(pc STREQUAL "kvalloc_redis")
+    set(PC_REQUIRES "kvalloc_zmalloc = ${PROJECT_VERSION}") # installed together
+    set(PC_DESC "Redis's zmalloc names (zmalloc, zfree, ...) over a default kvalloc instance")
   else()
     set(PC_REQUIRES "jemalloc")
     set(PC_DESC "kvalloc: zmalloc and slab allocators behind one interface")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the build into a scratch prefix, then builds an outside program the two
-# ways a user would: with the pkg-config file and with find_package(kvalloc).
+# Installs the build into a scratch prefix, then builds outside programs the two ways
+# a user would: with the pkg-config files (one per installed library) and with
+# find_package(kvalloc).
 # Usage: install_test.sh <build-dir> <source-dir>
 set -euo pipefail
 build=$1 src=$2
@@ -30,10 +31,26 @@ if nm "$work/slab_only" | grep -q ' mallocx$'; then
   echo "a slab-only program links jemalloc" >&2; exit 1
 fi
 
+echo "== pkg-config kvalloc_redis: a program that uses only Redis's names"
+# The example exits non-zero unless used_memory is back to 0 after every free.
+cc -std=c11 -Wall -Werror -o "$work/redis_names" "$src/examples/redis_names.c" \
+   $(pkg-config --cflags --libs kvalloc_redis)
+"$work/redis_names" >"$work/redis_out"
+grep -q '^used_memory:0$' "$work/redis_out"
+
+echo "== every installed library has its pkg-config file"
+for a in $(find "$prefix" -name 'libkvalloc*.a'); do
+  lib=$(basename "$a" .a)
+  lib=${lib#lib}
+  pkg-config --exists "$lib" || { echo "$lib is installed without $lib.pc" >&2; exit 1; }
+done
+
 echo "== find_package(kvalloc)"
 cmake -S "$src/tests/install_consumer" -B "$work/consumer" \
-      -DCMAKE_PREFIX_PATH="$prefix" -DEXAMPLE_SOURCE="$src/examples/switch_backend.c" >/dev/null
+      -DCMAKE_PREFIX_PATH="$prefix" -DEXAMPLE_SOURCE="$src/examples/switch_backend.c" \
+      -DREDIS_EXAMPLE_SOURCE="$src/examples/redis_names.c" >/dev/null
 cmake --build "$work/consumer" >/dev/null
 "$work/consumer/consumer" zmalloc
 "$work/consumer/consumer" slab
+"$work/consumer/redis_consumer" >/dev/null
 echo "install test passed"

@@ -2,24 +2,49 @@
  * real memcached 1.6.18's and to the slab backend's, histogram input formats, exact
  * chunk and memory efficiency, the sweep against a replay on the slab backend, the
  * optimal table against brute force and against every factor, and factor_main's
- * outputs.  The CacheLib distributions must be present: their absence fails. */
+ * outputs.  The checks on whole distributions run on histograms the suite generates
+ * and, when they are present (data_dir.h), on CacheLib's production ones too. */
+#include "data_dir.h"
 #include "factor.h"
 #include "report.h"
 #include "slab.h"
+#include "workloads.h"
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#ifndef FACTOR_TEST_CACHELIB_DIR
-#error "FACTOR_TEST_CACHELIB_DIR must name ../shared/data/cachelib"
-#endif
+/* The distributions the whole-distribution checks run on.  The generated ones always
+ * run and stand for the two CacheLib files: ETC as memcached items has thousands of
+ * distinct sizes, all below chunk_max, like memcache_reg; the phase shift from small
+ * items to values of up to 4 MiB puts some above chunk_max, like bigcache.  Each is
+ * read back from a `size,count` CSV, through the same loader as the CacheLib files. */
+typedef struct input {
+    const char *name;
+    const char *workload; /* NULL: a CacheLib file, `name`_sizes.csv */
+    unsigned long long ops;
+    int replay;           /* cheap enough to replay on the slab backend */
+    char path[PATH_MAX];
+} input;
 
-#define MEMCACHE_REG FACTOR_TEST_CACHELIB_DIR "/memcache_reg_sizes.csv"
-#define BIGCACHE FACTOR_TEST_CACHELIB_DIR "/bigcache_sizes.csv"
+/* bigcache is not replayed: each of its 10,669 distinct sizes above chunk_max would
+ * take a mapping of its own, some 20 GB; the generated phase shift covers the
+ * replay's large blocks. */
+static const input all_inputs[] = {
+    {"etc", "etc", 200000, 1, ""},
+    {"phase-shift", "phase-shift,small=40-4000,large=200000-4194304", 20000, 1, ""},
+    {"memcache_reg", NULL, 0, 1, ""},
+    {"bigcache", NULL, 0, 0, ""},
+};
+#define MAX_INPUTS (sizeof all_inputs / sizeof all_inputs[0])
+static input inputs[MAX_INPUTS]; /* those that run: generated, then CacheLib's present */
+static unsigned ninputs;
+static unsigned replayed[MAX_INPUTS], nreplayed; /* indices into inputs */
+static char tmpdir[] = "/tmp/test_factor_XXXXXX";
 
 /* `memcached -vv -f F` (1.6.18, defaults otherwise) for F = 1.01, 1.02, ... 2.00:
  * the number of classes and the sum of their chunk sizes, as printed by the binary. */
@@ -53,11 +78,17 @@ static double grid_factor(int i)
     return strtod(buf, NULL); /* the very double memcached parses from -f */
 }
 
-static void load(const char *path, size_hist *h)
+/* A generated distribution: the sizes workload_size_hist draws, as memcached items. */
+static int generate(const input *in, size_hist *h)
+{
+    char err[256];
+    return workload_size_hist(in->workload, in->ops, 1, 1, h, err, sizeof err);
+}
+
+static void load(const input *in, size_hist *h)
 {
     char err[256] = "";
-    ck_assert_msg(size_hist_load(path, h, err, sizeof err) == 0,
-                  "%s (the CacheLib data must be at ../shared/data/cachelib)", err);
+    ck_assert_msg(size_hist_load(in->path, h, err, sizeof err) == 0, "%s: %s", in->name, err);
 }
 
 static char *write_temp(const char *text)
@@ -205,17 +236,47 @@ START_TEST(eval_by_hand)
 }
 END_TEST
 
+/* Every whole-distribution input reads back as a histogram: sorted distinct sizes,
+ * counts summing to the total; a generated one equal to what the generator drew. */
+START_TEST(inputs_load)
+{
+    const input *in = &inputs[_i];
+    size_hist h;
+    load(in, &h);
+    ck_assert_msg(h.n > 1000, "%s: only %zu distinct sizes", in->name, h.n);
+    unsigned long long total = 0;
+    for (size_t i = 0; i < h.n; i++) {
+        ck_assert(i == 0 || h.size[i - 1] < h.size[i]);
+        ck_assert(h.count[i] > 0);
+        total += h.count[i];
+    }
+    ck_assert_uint_eq(total, h.total);
+    if (in->workload) {
+        size_hist gen;
+        ck_assert_int_eq(generate(in, &gen), 0);
+        ck_assert_uint_eq(gen.n, h.n);
+        ck_assert_uint_eq(gen.total, h.total);
+        ck_assert(memcmp(gen.size, h.size, h.n * sizeof *h.size) == 0);
+        ck_assert(memcmp(gen.count, h.count, h.n * sizeof *h.count) == 0);
+        size_hist_free(&gen);
+    }
+    size_hist_free(&h);
+}
+END_TEST
+
 /* The sweep's numbers are what the slab backend does: allocate every size of a
- * (scaled-down) production histogram count times and read its per-class stats. */
+ * (scaled-down) distribution count times and read its per-class stats. */
 START_TEST(sweep_equals_slab_replay)
 {
+    const input *in = &inputs[replayed[_i]];
     size_hist full, h;
-    load(MEMCACHE_REG, &full);
+    load(in, &full);
+    unsigned long long div = full.total / 20000 + 1;
     size_t *sz = malloc(full.n * sizeof *sz);
     unsigned long long *ct = malloc(full.n * sizeof *ct);
     for (size_t i = 0; i < full.n; i++) {
         sz[i] = full.size[i];
-        ct[i] = (full.count[i] + 999) / 1000; /* every size kept, ~20k items */
+        ct[i] = (full.count[i] + div - 1) / div; /* every size kept, ~20k items */
     }
     ck_assert_int_eq(size_hist_from_pairs(sz, ct, full.n, &h), 0);
     static const char *const factors[] = {"1.05", "1.08", "1.14", "1.25", "1.5", "2"};
@@ -252,8 +313,8 @@ START_TEST(sweep_equals_slab_replay)
         table_eval_run(&t, &g, &h, 64ULL << 20, &e);
         ck_assert_uint_eq(slab_class_count(a), t.n);
         ck_assert_msg(used == e.chunk_bytes && req == e.requested,
-                      "-f %s: slab %llu/%llu, sweep %llu/%llu", factors[f], req, used,
-                      e.requested, e.chunk_bytes);
+                      "%s, -f %s: slab %llu/%llu, sweep %llu/%llu", in->name, factors[f],
+                      req, used, e.requested, e.chunk_bytes);
         ck_assert_uint_eq(st.large_blocks, e.oversize_count);
         ck_assert_double_eq((double)req / (double)used, e.chunk_efficiency);
         alloc_destroy(a);
@@ -330,30 +391,27 @@ START_TEST(optimal_equals_brute_force)
 END_TEST
 
 /* With as many classes as a factor's table, the optimum is never worse than that
- * factor, on both production distributions; and it is fast. */
+ * factor; and it is fast. */
 START_TEST(optimal_beats_every_factor)
 {
-    const char *files[] = {MEMCACHE_REG, BIGCACHE};
-    for (unsigned f = 0; f < 2; f++) {
-        size_hist h;
-        load(files[f], &h);
-        factor_geom g;
-        factor_geom_default(&g);
-        factor_optimal o;
-        clock_t t0 = clock();
-        ck_assert_int_eq(factor_optimal_run(&g, &h, g.max_classes, &o), 0);
-        double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-        ck_assert_msg(secs < 1.0, "%s: optimal tables took %.3f s", files[f], secs);
-        for (int i = 0; i < 100; i++) {
-            class_table t;
-            table_eval e;
-            class_table_from_factor(&g, grid_factor(i), &t);
-            table_eval_run(&t, &g, &h, 64ULL << 20, &e);
-            ck_assert_uint_le(o.waste[t.n], e.chunk_bytes - e.requested);
-        }
-        factor_optimal_free(&o);
-        size_hist_free(&h);
+    size_hist h;
+    load(&inputs[_i], &h);
+    factor_geom g;
+    factor_geom_default(&g);
+    factor_optimal o;
+    clock_t t0 = clock();
+    ck_assert_int_eq(factor_optimal_run(&g, &h, g.max_classes, &o), 0);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    ck_assert_msg(secs < 1.0, "%s: optimal tables took %.3f s", inputs[_i].name, secs);
+    for (int i = 0; i < 100; i++) {
+        class_table t;
+        table_eval e;
+        class_table_from_factor(&g, grid_factor(i), &t);
+        table_eval_run(&t, &g, &h, 64ULL << 20, &e);
+        ck_assert_uint_le(o.waste[t.n], e.chunk_bytes - e.requested);
     }
+    factor_optimal_free(&o);
+    size_hist_free(&h);
 }
 END_TEST
 
@@ -427,16 +485,26 @@ START_TEST(main_sizes_report_and_csv)
     char out[] = "/tmp/test_factor_out_XXXXXX", csv[] = "/tmp/test_factor_csv_XXXXXX";
     close(mkstemp(out));
     close(mkstemp(csv));
-    char *argv[] = {"factor", "--sizes", BIGCACHE, "--optimal", "20", "--csv", csv};
+    input *in = &inputs[_i];
+    size_hist h;
+    load(in, &h);
+    factor_geom g;
+    factor_geom_default(&g);
+    int oversize = h.size[h.n - 1] > g.chunk_max;
+    size_hist_free(&h);
+    char *argv[] = {"factor", "--sizes", in->path, "--optimal", "20", "--csv", csv};
     clock_t t0 = clock();
     ck_assert_int_eq(run_main(argv, 7, out), 0);
-    ck_assert_msg((double)(clock() - t0) / CLOCKS_PER_SEC < 3.0, "too slow");
+    ck_assert_msg((double)(clock() - t0) / CLOCKS_PER_SEC < 3.0, "%s: too slow", in->name);
     char *text = slurp(out);
     ck_assert_ptr_nonnull(strstr(text, "recommendation"));
     ck_assert_ptr_nonnull(strstr(text, "memcached: -f "));
     ck_assert_ptr_nonnull(strstr(text, "optimal table of 20 classes"));
     ck_assert_ptr_nonnull(strstr(text, "slab_sizes="));
-    ck_assert_ptr_nonnull(strstr(text, "above chunk_max")); /* 4 MB items, not dropped */
+    /* Items above chunk_max are reported apart, never dropped (and never invented). */
+    ck_assert_msg((strstr(text, "above chunk_max") != NULL) == oversize,
+                  "%s: %s items above chunk_max, but the report %s them", in->name,
+                  oversize ? "has" : "has no", oversize ? "omits" : "shows");
     text = slurp(csv);
     ck_assert_int_eq(strncmp(text, "input,factor,classes,", 21), 0);
     ck_assert_ptr_nonnull(strstr(text, "chunk_efficiency,memory_efficiency"));
@@ -465,6 +533,66 @@ START_TEST(main_default_has_etc_and_redis_strings)
 }
 END_TEST
 
+/* Writes each generated input as a `size,count` CSV in tmpdir and adds the CacheLib
+ * files that are present; says in one line which CacheLib checks it skips. */
+static int prepare_inputs(void)
+{
+    char missing[2 * PATH_MAX] = "";
+    if (mkdtemp(tmpdir) == NULL) {
+        perror("test_factor: mkdtemp");
+        return -1;
+    }
+    for (unsigned i = 0; i < MAX_INPUTS; i++) {
+        input in = all_inputs[i];
+        if (in.workload == NULL) {
+            char file[PATH_MAX];
+            snprintf(file, sizeof file, "%s_sizes.csv", in.name);
+            if (!data_file(file, in.path, sizeof in.path)) {
+                snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s",
+                         *missing ? ", " : "", file);
+                continue;
+            }
+        } else {
+            size_hist h;
+            if (generate(&in, &h) != 0) {
+                fprintf(stderr, "test_factor: workload %s did not generate\n", in.workload);
+                return -1;
+            }
+            snprintf(in.path, sizeof in.path, "%s/%s_sizes.csv", tmpdir, in.name);
+            FILE *f = fopen(in.path, "w");
+            if (f == NULL) {
+                perror(in.path);
+                size_hist_free(&h);
+                return -1;
+            }
+            fprintf(f, "size,count\n");
+            for (size_t k = 0; k < h.n; k++)
+                fprintf(f, "%zu,%llu\n", h.size[k], h.count[k]);
+            size_hist_free(&h);
+            if (fclose(f) != 0) {
+                perror(in.path);
+                return -1;
+            }
+        }
+        if (in.replay)
+            replayed[nreplayed++] = ninputs;
+        inputs[ninputs++] = in;
+    }
+    if (*missing)
+        printf("test_factor: skipped the CacheLib checks: %s not in %s (set KVALLOC_DATA_DIR); "
+               "ran them on the generated distributions only\n", missing, data_dir());
+    fflush(stdout);
+    return 0;
+}
+
+static void remove_inputs(void)
+{
+    for (unsigned i = 0; i < ninputs; i++)
+        if (inputs[i].workload)
+            unlink(inputs[i].path);
+    rmdir(tmpdir);
+}
+
 static Suite *factor_suite(void)
 {
     Suite *s = suite_create("factor");
@@ -474,21 +602,32 @@ static Suite *factor_suite(void)
     tcase_add_test(tc, table_matches_slab_backend);
     tcase_add_test(tc, histogram_formats);
     tcase_add_test(tc, eval_by_hand);
-    tcase_add_test(tc, sweep_equals_slab_replay);
     tcase_add_test(tc, optimal_equals_brute_force);
-    tcase_add_test(tc, optimal_beats_every_factor);
     tcase_add_test(tc, slab_sizes_list_is_valid);
-    tcase_add_test(tc, main_sizes_report_and_csv);
     tcase_add_test(tc, main_default_has_etc_and_redis_strings);
+    suite_add_tcase(s, tc);
+    /* One case per input, so a failure names it: the generated distributions always,
+     * CacheLib's when present. */
+    tc = tcase_create("distributions");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, inputs_load, 0, (int)ninputs);
+    tcase_add_loop_test(tc, sweep_equals_slab_replay, 0, (int)nreplayed);
+    tcase_add_loop_test(tc, optimal_beats_every_factor, 0, (int)ninputs);
+    tcase_add_loop_test(tc, main_sizes_report_and_csv, 0, (int)ninputs);
     suite_add_tcase(s, tc);
     return s;
 }
 
 int main(void)
 {
+    if (prepare_inputs() != 0) {
+        remove_inputs();
+        return EXIT_FAILURE;
+    }
     SRunner *sr = srunner_create(factor_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    remove_inputs();
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

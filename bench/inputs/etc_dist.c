@@ -1,5 +1,5 @@
 /* etc_dist.c - ETC key and value size samplers (parameters from the SIGMETRICS 2012
- * paper and mutilate's generator; see ../shared/reference/workloads-and-metrics.md). */
+ * paper and mutilate's generator). */
 #include "etc_dist.h"
 
 #include <math.h>

@@ -16,13 +16,14 @@ idx(s, list, i) = i > words(list) ? NaN : (word(list, i) eq s ? i : idx(s, list,
 cell(w, p) = p eq "" ? w : w . "/" . p
 xpos(w, p, a) = idx(cell(w, p), CELLS, 1) - 1 + (a - (NA + 1) / 2.0) * W
 
+# noenhanced: every text is printed as written (no escapes: "\\_" would show).
 set terminal svg size 1400,600 dynamic noenhanced font "sans,11"
 # Nine allocators, eight default colours: one more, so slab and tcmalloc differ.
 set linetype 9 lc rgb "#7f3b08"
 set linetype cycle 9
 set output out
 set datafile separator ","
-set title "alloc\\_throughput: median ns per operation (lower is better)"
+set title "alloc_throughput: median ns per operation (lower is better)"
 set ylabel "ns per operation (log scale)"
 set logscale y
 set grid ytics mytics
