@@ -10,6 +10,7 @@
 #include "zm_api.h"
 
 #include <errno.h>
+#include <jemalloc/jemalloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,35 @@ static void help(void *file)
 
 /* ---- life cycle ------------------------------------------------------------------ */
 
+/* Unbinds the thread from the server's arena and destroys the arena only if nothing
+ * else lives in it.  The binding lasts from create to destroy, so whatever the calling
+ * thread mallocs meanwhile (stdio's lazily made buffer on a first printf, say) comes
+ * from this arena too; destroying it would pull that memory from under its owner
+ * (je_arena_release assumes the arena holds the cell's blocks only).  Such an arena is
+ * purged and left to its owners instead. */
+static void arena_release(je_arena *ar)
+{
+    if (!ar->bound)
+        return;
+    mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
+    mallctl("thread.arena", NULL, NULL, &ar->previous, sizeof ar->previous);
+    uint64_t epoch = 1;
+    size_t sz = sizeof epoch;
+    mallctl("epoch", &epoch, &sz, &epoch, sz);
+    size_t small = 1, large = 1;
+    char name[96];
+    snprintf(name, sizeof name, "stats.arenas.%u.small.allocated", ar->index);
+    sz = sizeof small;
+    mallctl(name, &small, &sz, NULL, 0);
+    snprintf(name, sizeof name, "stats.arenas.%u.large.allocated", ar->index);
+    sz = sizeof large;
+    mallctl(name, &large, &sz, NULL, 0);
+    snprintf(name, sizeof name, small == 0 && large == 0 ? "arena.%u.destroy" : "arena.%u.purge",
+             ar->index);
+    mallctl(name, NULL, NULL, NULL, 0);
+    ar->bound = 0;
+}
+
 static void destroy(sim_server *s)
 {
     if (s == NULL)
@@ -123,7 +153,7 @@ static void destroy(sim_server *s)
         rdict_release(&s->expires);
         alloc_destroy(s->a);
     }
-    je_arena_release(&s->arena);
+    arena_release(&s->arena);
     if (s->glibc_open)
         glibc_heap_close(&s->glibc);
     mvec_free(s->key, s->cap * sizeof *s->key);
