@@ -93,7 +93,8 @@ struct sim_server {
     uint64_t evicted, expired, refused, requested;
 };
 
-/* redis_keyspace.c: db.c's operations, each with the dict steps Redis's makes. */
+/* redis_keyspace.c: db.c's operations, each with the dict lookups (and so the rehash
+ * steps) Redis makes. */
 int rks_grow(sim_server *s);
 uint64_t rks_hash(const sim_server *s, uint64_t id);
 /* lookupKey: the live, unexpired slot of h (touched), or REDIS_SLOT_NONE. */
@@ -106,7 +107,8 @@ void rks_value_drop(sim_server *s, uint32_t vsize);
 uint32_t rks_add(sim_server *s, uint64_t id, uint64_t h, uint32_t ksize, uint32_t vsize);
 /* dbOverwrite with the pending value. */
 void rks_overwrite(sim_server *s, uint32_t slot, uint32_t vsize);
-/* removeExpire, then setExpire when ttl_ms > 0.  0 ok, -1 no memory for the entry. */
+/* removeExpire, then setExpire when when_ms > 0 (absolute ms).  0 ok, -1 no memory for
+ * the entry (the key then has no TTL). */
 int rks_set_ttl(sim_server *s, uint32_t slot, int64_t when_ms);
 /* dbSyncDelete of the key whose hash is h: 1 deleted, 0 absent. */
 int rks_delete(sim_server *s, uint64_t h);
