@@ -40,7 +40,7 @@ kvalloc_warnings(kvbench)
 target_compile_definitions(kvbench PRIVATE
   KVBENCH_PLOTS_DIR="${KVBENCH_DIR}/reports/plots")
 target_include_directories(kvbench PUBLIC ${KVBENCH_DIR} ${KVBENCH_DIR}/inputs
-  ${KVBENCH_DIR}/replay ${KVBENCH_DIR}/sim ${KVBENCH_DIR}/client ${KVBENCH_DIR}/measure
+  ${KVBENCH_DIR}/replay ${KVBENCH_DIR}/sim ${KVBENCH_DIR}/sim/policy ${KVBENCH_DIR}/client ${KVBENCH_DIR}/measure
   ${KVBENCH_DIR}/reports)
 # kvbench_factor's histograms feed the workloads and kvbench_factor reads the
 # workloads' sizes: a cycle CMake allows between static libraries.

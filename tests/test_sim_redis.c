@@ -2,8 +2,8 @@
  * rules of Redis 7.0.15: what each key costs on jemalloc, the keyspace tables, the
  * eviction policies, LFU, expiry; its shared policy modules (evict_pool, dense_set);
  * and, in the suite "live", its baseline against a real redis-server. */
-#include "redis/dense_set.h"
-#include "redis/evict_pool.h"
+#include "dense_set.h"
+#include "evict_pool.h"
 #include "redis/redis_sim.h"
 #include "sim.h"
 #include "test_support.h"

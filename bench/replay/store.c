@@ -222,6 +222,13 @@ static int expired(const store *s, const store_obj *o)
 
 /* ---- eviction -------------------------------------------------------------- */
 
+static int store_alive(void *ud, uint64_t key)
+{
+    const store *s = ud;
+    uint32_t j = slot_find(s, key);
+    return j != NIL && s->slot[j].idx != NIL;
+}
+
 static int evict_one(store *s, unsigned cls)
 {
     uint32_t victim = NIL;
@@ -230,11 +237,20 @@ static int evict_one(store *s, unsigned cls)
         uint32_t n = s->lru_tail[cls];
         if (n != NIL)
             victim = NODE_OBJ(n);
-    } else if (s->t.live_objects > 0) {
-        for (int i = 0; i < STORE_EVICT_SAMPLES; i++) {
-            uint32_t c = s->live[rng_below(&s->evict_rng, s->t.live_objects)];
-            if (victim == NIL || s->obj[c].atime < s->obj[victim].atime)
-                victim = c;
+    } else {
+        /* each pass offers 5 sampled keys, scored by idle time, to the pool; the pool
+         * may hold keys deleted since they were scored, so pass until a live one comes
+         * out (the live set is not empty, so a pass that samples it always offers one) */
+        uint64_t key;
+        while (s->t.live_objects > 0) {
+            for (int i = 0; i < STORE_EVICT_SAMPLES; i++) {
+                uint32_t c = s->live[rng_below(&s->evict_rng, s->t.live_objects)];
+                evpool_offer(&s->pool, s->obj[c].key, s->clock - s->obj[c].atime);
+            }
+            if (evpool_pop(&s->pool, store_alive, s, &key)) {
+                victim = s->slot[slot_find(s, key)].idx;
+                break;
+            }
         }
     }
     if (victim == NIL)
@@ -319,6 +335,7 @@ int store_init(store *s, heap *h, layout_kind layout, uint64_t seed, uint64_t ex
     s->class_lru = h->kind == BENCH_SLAB;
     s->free_head = NIL;
     rng_seed(&s->evict_rng, seed, 3);
+    evpool_init(&s->pool);
     for (unsigned c = 0; c < HEAP_MAX_CLASSES; c++)
         s->lru_head[c] = s->lru_tail[c] = NIL;
     if (expect < 1024)

@@ -3,8 +3,9 @@
  * them:
  *  - a set that cannot allocate evicts and retries.  On the slab backend the victim
  *    is the least recently used object holding a block of the same class, as
- *    memcached's per-class LRU does; elsewhere the oldest of 5 keys sampled at
- *    random, as Redis's allkeys-lru approximation does.  A set that still cannot
+ *    memcached's per-class LRU does; elsewhere Redis's allkeys-lru: 5 keys sampled
+ *    at random feed the 16-entry eviction pool (the simulator's own module,
+ *    sim/policy/evict_pool.h), whose most idle live entry goes.  A set that still cannot
  *    allocate fails and drops the key's old object (memcached's behaviour).
  *  - expiry in trace time: a get of an expired key frees it (lazy), and every
  *    advance of the clock frees the keys whose TTL has passed (active sweep).
@@ -16,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "evict_pool.h"
 #include "heap.h"
 #include "layout.h"
 #include "rng.h"
@@ -37,6 +39,7 @@ typedef struct store {
     layout_kind layout;
     int class_lru; /* slab: per-class LRU lists; otherwise sampled LRU */
     rng evict_rng;
+    evpool pool;    /* sampled LRU: Redis's eviction pool, kept across evictions */
     uint64_t clock; /* operations so far: the LRU's notion of time */
     uint64_t now;   /* trace time, seconds */
 
