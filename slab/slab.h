@@ -126,6 +126,13 @@ slab_status slab_reassign_evict(alloc_t *a, unsigned src, unsigned dst, slab_rel
  * class).  Returns the number of pages moved.  Pages stay mapped until destroy. */
 size_t slab_release_free_pages(alloc_t *a, unsigned id);
 
+/* memcached's memory_release after a page went to the pool: while the instance holds
+ * more than mem_limit (first pages are granted above it), the pool's newest page is
+ * given back to the system (MADV_DONTNEED) and stops counting as held; its mapping is
+ * kept for the next page a class needs.  Nothing without a limit or with prealloc
+ * (memcached -L keeps its region).  Returns the number of pages given back. */
+size_t slab_pool_trim(alloc_t *a);
+
 /* The free-memory half of memcached's automove=1: every class holding more than 2.5
  * pages' worth of free chunks (and at least 2 pages) gives its oldest page to the pool
  * with slab_reassign(a, id, 0, fn, ud), at most one page per class per call; call it

@@ -4,6 +4,7 @@
 #include "slab_internal.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 const char *slab_status_str(slab_status st)
 {
@@ -246,4 +247,28 @@ size_t slab_automove_free(alloc_t *a, slab_relocate_fn fn, void *ud)
             moved++;
     }
     return moved;
+}
+
+size_t slab_pool_trim(alloc_t *a)
+{
+    slab_t *s = slab_of(a);
+    size_t n = 0;
+    if (s->mem_limit == 0 || s->region != NULL)
+        return 0;
+    slab_lock(s, &s->page_lock);
+    slab_class *pool = &s->classes[0];
+    while (pool->newest != NULL &&
+           atomic_load_explicit(&s->held, memory_order_relaxed) > s->mem_limit) {
+        /* memcached's get_page_from_global_pool: the most recently added page */
+        slab_page *pg = pool->newest;
+        slab_do_page_unlink(pool, pg);
+        madvise(pg->base, s->page_size, MADV_DONTNEED);
+        pg->newer = s->released;
+        s->released = pg;
+        s->nreleased++;
+        slab_unreserve(s, s->page_size);
+        n++;
+    }
+    slab_unlock(s, &s->page_lock);
+    return n;
 }

@@ -812,6 +812,49 @@ START_TEST(test_reassign_evict_noroom)
 }
 END_TEST
 
+/* memcached's memory_release: a page reclaimed to the pool while first pages keep the
+ * instance above mem_limit is given back, and its mapping serves the next new page. */
+START_TEST(test_pool_trim)
+{
+    alloc_config cfg = move_cfg();
+    cfg.mem_limit = 2 * 64 * KIB;
+    alloc_t *a = make(&cfg);
+    void *v[16];
+    ck_assert_uint_eq(fill(a, 8192, v, 16), 16); /* class 1: 2 pages, the limit */
+    void *b = alloc_malloc(a, 16000);            /* class 2's first page, above it */
+    ck_assert_ptr_nonnull(b);
+    ck_assert_uint_eq(stats_of(a).held_bytes, 3 * 64 * KIB);
+    ck_assert_uint_eq(slab_pool_trim(a), 0); /* nothing in the pool */
+    for (int i = 0; i < 8; i++)
+        alloc_free(a, v[i]); /* the oldest page of class 1, all free */
+    ck_assert_int_eq(slab_reassign(a, 1, 0, NULL, NULL), SLAB_OK);
+    slab_totals t;
+    slab_totals_get(a, &t);
+    ck_assert_uint_eq(t.pool_pages, 1);
+    ck_assert_uint_eq(t.total_malloced, 3 * 64 * KIB);
+    /* 3 pages held, 2 allowed: the pool's page goes */
+    ck_assert_uint_eq(slab_pool_trim(a), 1);
+    slab_totals_get(a, &t);
+    ck_assert_uint_eq(t.pool_pages, 0);
+    ck_assert_uint_eq(t.total_malloced, 2 * 64 * KIB);
+    ck_assert_uint_eq(stats_of(a).held_bytes, 2 * 64 * KIB);
+    ck_assert_uint_eq(slab_pool_trim(a), 0);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    /* class 3's first page is granted above the limit again, from the same mapping */
+    char *c = alloc_malloc(a, 30000);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq((uintptr_t)c / (64 * KIB), (uintptr_t)v[0] / (64 * KIB));
+    ck_assert_uint_eq(stats_of(a).held_bytes, 3 * 64 * KIB);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    alloc_free(a, c);
+    alloc_free(a, b);
+    for (int i = 8; i < 16; i++)
+        alloc_free(a, v[i]);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    alloc_destroy(a);
+}
+END_TEST
+
 START_TEST(test_automove_free)
 {
     alloc_config cfg = move_cfg();
@@ -1519,6 +1562,7 @@ static Suite *slab_suite(void)
     tcase_add_test(tc, test_reassign_noroom);
     tcase_add_test(tc, test_reassign_evict);
     tcase_add_test(tc, test_reassign_evict_noroom);
+    tcase_add_test(tc, test_pool_trim);
     tcase_add_test(tc, test_automove_free);
     suite_add_tcase(s, tc);
 
