@@ -11,21 +11,12 @@
 #include <string.h>
 
 /* Queues block b (size bytes) to be freed once the move returns, and marks it dead so a
- * later visit of the same move recognises it. */
-static bool defer_free(sim_server *s, mc_item *b, uint32_t size)
+ * later visit of the same move recognises it; drop_item made room. */
+static void defer_free(sim_server *s, mc_item *b, uint32_t size)
 {
-    if (s->ndeferred == s->deferred_cap) {
-        size_t cap = s->deferred_cap ? s->deferred_cap * 2 : 4096;
-        mc_deferred *d = mvec_grow(s->deferred, s->deferred_cap * sizeof *d, cap * sizeof *d);
-        if (d == NULL)
-            return false;
-        s->deferred = d;
-        s->deferred_cap = cap;
-    }
     s->deferred[s->ndeferred] = (mc_deferred){.p = b, .size = size};
     b->kind = MC_KIND_DEAD;
     b->ntotal = (uint32_t)s->ndeferred++;
-    return true;
 }
 
 /* The mover gives up item `it` (unlinked, not counted as an eviction or a reclaim, as in
@@ -121,8 +112,13 @@ void mc_move_page(sim_server *s, unsigned src, unsigned dst)
         if (s->deferred[i].p != NULL)
             slab_free_sized(s->a, s->deferred[i].p, s->deferred[i].size);
     s->ndeferred = 0;
-    if (st == SLAB_OK)
-        s->n.slabs_moved++;
+    if (st != SLAB_OK)
+        return;
+    s->n.slabs_moved++;
+    /* slab_rebalance_finish: a page reclaimed to the pool while first pages keep
+     * total_malloced above -m goes back to the system (memory_release) */
+    if (dst == 0)
+        slab_pool_trim(s->a);
 }
 
 static size_t class_pages(const sim_server *s, unsigned id)
