@@ -158,7 +158,7 @@ static void snapshot(const sim_server *s, unsigned id, mc_am_snap *out)
 
 /* slab_automove_run, then the move it decides.  Every class's statistics are read
  * first and become the next run's baseline, even past a class the scan stops at. */
-bool mc_automove_run(sim_server *s)
+bool mc_move_automove(sim_server *s)
 {
     uint64_t evicted_total = 0;
     for (unsigned n = 1; n <= s->nclasses; n++) {

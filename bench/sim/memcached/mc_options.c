@@ -81,7 +81,7 @@ static int parse_sizes(const char *text, size_t nval, mc_opts *o, char *err, siz
     return 0;
 }
 
-int mc_opts_parse(const char *text, mc_opts *o, char *err, size_t errlen)
+int mc_options_parse(const char *text, mc_opts *o, char *err, size_t errlen)
 {
     *o = (mc_opts){.factor = 1.25, .min_chunk = MC_ITEM_HEADER + MC_DEFAULT_N,
                    .chunk_max = MC_PAGE_SIZE / 2, .segmented = true, .automove = 1,
@@ -161,7 +161,7 @@ int mc_opts_parse(const char *text, mc_opts *o, char *err, size_t errlen)
     return 0;
 }
 
-void mc_opts_help(void *file)
+void mc_options_help(void *file)
 {
     FILE *f = file;
     fprintf(f, "    factor=F        growth factor between classes, as -f (default 1.25)\n"

@@ -173,8 +173,8 @@ struct sim_server {
 };
 
 /* mc_options.c */
-int mc_opts_parse(const char *text, mc_opts *o, char *err, size_t errlen);
-void mc_opts_help(void *file);
+int mc_options_parse(const char *text, mc_opts *o, char *err, size_t errlen);
+void mc_options_help(void *file);
 
 /* mc_items.c */
 unsigned mc_item_class(const sim_server *s, size_t ntotal);
@@ -201,7 +201,7 @@ void mc_lru_update(sim_server *s, mc_item *it); /* do_item_update */
 /* mc_move.c */
 void mc_move_page(sim_server *s, unsigned src, unsigned dst);
 void mc_move_on_evict(sim_server *s, unsigned dst);      /* slab_automove=2 */
-bool mc_automove_run(sim_server *s);                     /* true: reclaimed to the pool */
+bool mc_move_automove(sim_server *s);                     /* true: reclaimed to the pool */
 
 /* mc_crawler.c */
 void mc_crawler_check(sim_server *s);

@@ -8,4 +8,4 @@ list(APPEND KVBENCH_SIM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/mc_lru.c
   ${CMAKE_CURRENT_LIST_DIR}/mc_move.c
   ${CMAKE_CURRENT_LIST_DIR}/mc_crawler.c
-  ${CMAKE_CURRENT_LIST_DIR}/mc_check.c)
+  ${CMAKE_CURRENT_LIST_DIR}/memcached_sim.c)

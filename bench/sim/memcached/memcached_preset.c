@@ -25,7 +25,7 @@ static void tick(sim_server *s)
     mc_crawler_check(s);
     if (s->o.automove == 1 && s->last_automove_check != s->current_time) {
         s->automove_again_us = UINT64_MAX;
-        if (mc_automove_run(s))
+        if (mc_move_automove(s))
             s->automove_again_us = s->now_us + MC_AM_AGAIN_US;
         else
             s->last_automove_check = s->current_time;
@@ -47,7 +47,7 @@ static void mc_advance(sim_server *s, uint64_t now_us)
         } else {
             /* the maintainer's next loop after a reclaim to the pool */
             s->automove_again_us = UINT64_MAX;
-            if (mc_automove_run(s))
+            if (mc_move_automove(s))
                 s->automove_again_us = s->now_us + MC_AM_AGAIN_US;
             else
                 s->last_automove_check = s->current_time;
@@ -164,7 +164,7 @@ static int mc_create(const char *opts, const sim_params *p, sim_server **out, ch
 {
     *out = NULL;
     mc_opts o;
-    if (mc_opts_parse(opts, &o, err, errlen) != 0)
+    if (mc_options_parse(opts, &o, err, errlen) != 0)
         return -1;
     if (p->memory_limit == 0)
         return bench_error(err, errlen, "memcached: the memory limit (-m) must be above 0");
@@ -212,7 +212,7 @@ static int mc_create(const char *opts, const sim_params *p, sim_server **out, ch
 
 static void mc_help(void *file)
 {
-    mc_opts_help(file);
+    mc_options_help(file);
 }
 
 const sim_preset sim_preset_memcached = {

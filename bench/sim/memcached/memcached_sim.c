@@ -1,4 +1,4 @@
-/* mc_check.c - memcached_sim.h: the preset's counters and structures seen from outside,
+/* memcached_sim.c - memcached_sim.h: the preset's counters and structures seen from outside,
  * and the walk that checks its invariants against the lists, the index and the slab
  * allocator's own class counts. */
 #include "memcached_sim.h"
