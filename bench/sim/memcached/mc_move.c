@@ -74,8 +74,9 @@ static int relocate(void *ud, void *old_block, void *new_block, size_t chunk_siz
         mc_item *head = old->prev;
         if (head->kind != MC_KIND_ITEM)
             return 1; /* an upload in progress: memcached's mover waits (busy) */
-        if (mover_expired(s, head) || fresh == NULL)
-            return drop_item(s, head, old, fresh != NULL);
+        bool expired = mover_expired(s, head);
+        if (expired || fresh == NULL)
+            return drop_item(s, head, old, expired);
         *fresh = *old;
         mc_item **link = mc_item_chunks(head);
         while (*link != old)
@@ -85,8 +86,9 @@ static int relocate(void *ud, void *old_block, void *new_block, size_t chunk_siz
         return 0;
     }
     case MC_KIND_ITEM: {
-        if (mover_expired(s, old) || fresh == NULL)
-            return drop_item(s, old, old, fresh != NULL);
+        bool expired = mover_expired(s, old);
+        if (expired || fresh == NULL)
+            return drop_item(s, old, old, expired);
         /* do_item_replace: the copy is linked at the head of the same segment with
          * time = now, flags kept. */
         memcpy(fresh, old, sizeof *old + ((old->flags & MC_CHUNKED) ? sizeof(mc_item *) : 0));
