@@ -89,7 +89,7 @@ typedef enum slab_status {
     SLAB_BADCLASS, /* "BADCLASS": src or dst is not 0..slab_class_count() */
     SLAB_SAME,     /* "SAME": src == dst */
     SLAB_NOROOM    /* the other pages of the source class have fewer free chunks than the
-                      page has live ones (memcached would evict; we never do) */
+                      page has live ones (memcached would evict: slab_reassign_evict) */
 } slab_status;
 
 const char *slab_status_str(slab_status s);
@@ -97,9 +97,16 @@ const char *slab_status_str(slab_status s);
 /* Called once per live chunk of a page being moved.  The callback copies `chunk_size`
  * bytes from old_block to new_block (a free chunk of the same class in another page,
  * already counted as live) and updates its references, then returns 0; non-zero
- * declines.  It runs with the source class locked: it must not call this instance. */
+ * declines, except SLAB_RELOCATE_DROPPED.  It runs with the source class locked: it
+ * must not call this instance. */
 typedef int (*slab_relocate_fn)(void *ud, void *old_block, void *new_block,
                                 size_t chunk_size);
+
+/* What a callback returns when it gave the block up instead of copying it (memcached's
+ * mover drops expired items and evicts those it has no room for): the caller has
+ * forgotten old_block, which is freed as by an unsized free, and new_block (when not
+ * NULL) goes back to the free list. */
+#define SLAB_RELOCATE_DROPPED 2
 
 /* memcached's `slabs reassign src dst`: moves the oldest page of class `src` (0: a page
  * from the pool) to class `dst` (0: into the pool).  Free chunks of the page leave the
@@ -109,9 +116,22 @@ typedef int (*slab_relocate_fn)(void *ud, void *old_block, void *new_block,
 slab_status slab_reassign(alloc_t *a, unsigned src, unsigned dst, slab_relocate_fn fn,
                           void *ud);
 
+/* slab_reassign as memcached's mover does it: never SLAB_NOROOM.  Once the source has no
+ * free chunk outside the page, fn is called with new_block == NULL and must drop the
+ * block (return SLAB_RELOCATE_DROPPED); any other answer then declines. */
+slab_status slab_reassign_evict(alloc_t *a, unsigned src, unsigned dst, slab_relocate_fn fn,
+                                void *ud);
+
 /* Moves every page of class `id` whose chunks are all free into the pool (id 0: every
  * class).  Returns the number of pages moved.  Pages stay mapped until destroy. */
 size_t slab_release_free_pages(alloc_t *a, unsigned id);
+
+/* memcached's memory_release after a page went to the pool: while the instance holds
+ * more than mem_limit (first pages are granted above it), the pool's newest page is
+ * given back to the system (MADV_DONTNEED) and stops counting as held; its mapping is
+ * kept for the next page a class needs.  Nothing without a limit or with prealloc
+ * (memcached -L keeps its region).  Returns the number of pages given back. */
+size_t slab_pool_trim(alloc_t *a);
 
 /* The free-memory half of memcached's automove=1: every class holding more than 2.5
  * pages' worth of free chunks (and at least 2 pages) gives its oldest page to the pool

@@ -182,6 +182,10 @@ typedef struct slab {
     unsigned dir_root_bits, dir_leaf_bits;
     size_t dir_root_bytes, dir_leaf_bytes;
     unsigned long long pages_moved;
+    /* Pages slab_pool_trim gave back (no longer held, mapping kept), linked through
+     * `newer`: the next page a class needs comes from here before a new mapping. */
+    slab_page *released;
+    size_t nreleased;
 
     _Alignas(SLAB_CACHE_LINE) slab_spinlock large_lock;
     slab_large_table large;

@@ -217,15 +217,23 @@ bool slab_do_newslab(slab_t *s, slab_class *c)
     } else if (s->region == NULL) {
         bool first = c->total_pages == 0;
         if (slab_reserve(s, s->page_size, first)) {
-            char *base = map_aligned(s->page_size, s->page_size);
-            if (base != NULL)
-                pg = do_page_register(s, base);
-            if (pg == NULL) {
-                if (base != NULL)
-                    munmap(base, s->page_size);
-                slab_unreserve(s, s->page_size);
-            } else {
+            if (s->released != NULL) {
+                pg = s->released;
+                s->released = pg->newer;
+                pg->newer = NULL;
+                s->nreleased--;
                 slab_peak_note(s);
+            } else {
+                char *base = map_aligned(s->page_size, s->page_size);
+                if (base != NULL)
+                    pg = do_page_register(s, base);
+                if (pg == NULL) {
+                    if (base != NULL)
+                        munmap(base, s->page_size);
+                    slab_unreserve(s, s->page_size);
+                } else {
+                    slab_peak_note(s);
+                }
             }
         }
     }

@@ -1,9 +1,10 @@
 /* slab_reassign.c - moving pages between classes and the pool: memcached's `slabs
- * reassign` with caller-assisted relocation of live chunks, and the return of fully free
- * pages to the pool. */
+ * reassign` with caller-assisted relocation (or eviction) of live chunks, and the return
+ * of fully free pages to the pool. */
 #include "slab_internal.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 const char *slab_status_str(slab_status st)
 {
@@ -69,9 +70,18 @@ static char *do_take_chunk(const slab_t *s, slab_class *c, slab_page **owner, si
     return p;
 }
 
-/* Both classes locked. */
+/* Puts a chunk taken by do_take_chunk back on top of c's free list. */
+static void do_untake_chunk(slab_class *c, slab_page *pg, size_t i, char *p)
+{
+    *(void **)p = c->free_head;
+    c->free_head = p;
+    slab_chunk_set_free(pg, i);
+}
+
+/* Both classes locked.  `evict`: when the other pages have no free chunk left, fn gets
+ * new_block == NULL and must drop the block. */
 static slab_status do_move(slab_t *s, slab_class *src, slab_class *dst, slab_relocate_fn fn,
-                           void *ud)
+                           void *ud, bool evict)
 {
     if (src->total_pages < 2)
         return SLAB_NOSPARE;
@@ -80,7 +90,7 @@ static slab_status do_move(slab_t *s, slab_class *src, slab_class *dst, slab_rel
     size_t live = src->perslab - nfree;
     if (live > 0 && fn == NULL)
         return SLAB_BUSY;
-    if (live > slab_class_free(src) - nfree)
+    if (!evict && live > slab_class_free(src) - nfree)
         return SLAB_NOROOM;
     slab_do_unlink_page_chunks(src, pg);
     for (unsigned i = 0; i < src->perslab && live > 0; i++) {
@@ -89,15 +99,23 @@ static slab_status do_move(slab_t *s, slab_class *src, slab_class *dst, slab_rel
         char *old = pg->base + (size_t)i * src->size;
         slab_page *npg = NULL;
         size_t ni = 0;
-        char *fresh = do_take_chunk(s, src, &npg, &ni);
-        if (fresh == NULL || fn(ud, old, fresh, src->size) != 0) {
-            if (fresh != NULL) {
-                *(void **)fresh = src->free_head;
-                src->free_head = fresh;
-                slab_chunk_set_free(npg, ni);
-            }
+        bool none_left = src->free_head == NULL;
+        char *fresh = none_left ? NULL : do_take_chunk(s, src, &npg, &ni);
+        int r = fresh != NULL || (evict && none_left) ? fn(ud, old, fresh, src->size) : 1;
+        if (r == SLAB_RELOCATE_DROPPED) {
+            /* Freed as free_block frees without a size; the page is leaving, so the
+             * chunk goes to no free list. */
+            if (fresh != NULL)
+                do_untake_chunk(src, npg, ni, fresh);
+            src->frees++;
+            src->unsized_frees++;
+            if (!s->tc_on)
+                slab_used_sub(s, src->size);
+        } else if (r != 0 || fresh == NULL) {
+            if (fresh != NULL)
+                do_untake_chunk(src, npg, ni, fresh);
             do_relink(src, pg);
-            if (fresh == NULL)
+            if (fresh == NULL && !none_left)
                 slab_do_rebuild_free_list(src);
             return SLAB_BUSY;
         }
@@ -134,8 +152,8 @@ static void report_cache_corrupt(const slab_t *s, const slab_class *c)
                  c->id, c->size);
 }
 
-slab_status slab_reassign(alloc_t *a, unsigned src, unsigned dst, slab_relocate_fn fn,
-                          void *ud)
+static slab_status reassign(alloc_t *a, unsigned src, unsigned dst, slab_relocate_fn fn,
+                            void *ud, bool evict)
 {
     slab_t *s = slab_of(a);
     /* memcached tests SAME before BADCLASS. */
@@ -152,7 +170,7 @@ slab_status slab_reassign(alloc_t *a, unsigned src, unsigned dst, slab_relocate_
         slab_lock(s, &first->lock);
     slab_lock(s, &second->lock);
     bool flushed = sc == NULL || slab_do_tc_flush_class(s, sc);
-    slab_status st = sc == NULL ? do_from_pool(s, dc) : do_move(s, sc, dc, fn, ud);
+    slab_status st = sc == NULL ? do_from_pool(s, dc) : do_move(s, sc, dc, fn, ud, evict);
     slab_unlock(s, &second->lock);
     if (first != NULL)
         slab_unlock(s, &first->lock);
@@ -160,6 +178,18 @@ slab_status slab_reassign(alloc_t *a, unsigned src, unsigned dst, slab_relocate_
     if (!flushed)
         report_cache_corrupt(s, sc);
     return st;
+}
+
+slab_status slab_reassign(alloc_t *a, unsigned src, unsigned dst, slab_relocate_fn fn,
+                          void *ud)
+{
+    return reassign(a, src, dst, fn, ud, false);
+}
+
+slab_status slab_reassign_evict(alloc_t *a, unsigned src, unsigned dst, slab_relocate_fn fn,
+                                void *ud)
+{
+    return reassign(a, src, dst, fn, ud, true);
 }
 
 /* Quiesced (slab_tc_quiesce). */
@@ -217,4 +247,28 @@ size_t slab_automove_free(alloc_t *a, slab_relocate_fn fn, void *ud)
             moved++;
     }
     return moved;
+}
+
+size_t slab_pool_trim(alloc_t *a)
+{
+    slab_t *s = slab_of(a);
+    size_t n = 0;
+    if (s->mem_limit == 0 || s->region != NULL)
+        return 0;
+    slab_lock(s, &s->page_lock);
+    slab_class *pool = &s->classes[0];
+    while (pool->newest != NULL &&
+           atomic_load_explicit(&s->held, memory_order_relaxed) > s->mem_limit) {
+        /* memcached's get_page_from_global_pool: the most recently added page */
+        slab_page *pg = pool->newest;
+        slab_do_page_unlink(pool, pg);
+        madvise(pg->base, s->page_size, MADV_DONTNEED);
+        pg->newer = s->released;
+        s->released = pg;
+        s->nreleased++;
+        slab_unreserve(s, s->page_size);
+        n++;
+    }
+    slab_unlock(s, &s->page_lock);
+    return n;
 }

@@ -294,8 +294,14 @@ alloc_status slab_check(const alloc_t *a)
         fail(&k, "pool: %zu pages in its list but %zu counted", pool,
              s->classes[0].total_pages);
     pages += pool;
-    if (!k.bad && pages != s->npages)
-        fail(&k, "%zu pages in classes and pool but %zu mapped", pages, s->npages);
+    size_t released = 0;
+    for (const slab_page *pg = s->released; pg != NULL; pg = pg->newer)
+        released++;
+    if (!k.bad && released != s->nreleased)
+        fail(&k, "%zu released pages listed but %zu counted", released, s->nreleased);
+    if (!k.bad && pages + released != s->npages)
+        fail(&k, "%zu pages in classes and pool and %zu released but %zu mapped", pages,
+             released, s->npages);
     size_t large = 0;
     if (slab_do_large_check(s, &large) != ALLOC_OK)
         fail(&k, "the large-block table disagrees with its counts");

@@ -598,7 +598,7 @@ static int relocate(void *ud, void *old_block, void *new_block, size_t chunk_siz
 {
     owner *o = ud;
     ck_assert_uint_eq(chunk_size, 8192);
-    if (++o->calls == o->decline_at)
+    if (++o->calls == o->decline_at || new_block == NULL)
         return 1;
     for (unsigned i = 0; i < o->n; i++) {
         if (o->blocks[i] == old_block) {
@@ -713,6 +713,143 @@ START_TEST(test_reassign_noroom)
     ck_assert_uint_eq(class_info(a, 1).total_pages, 3);
     ck_assert_int_eq(slab_reassign(a, 1, 2, relocate, &o), SLAB_NOROOM);
     ck_assert_uint_eq(o.calls, 0);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    alloc_destroy(a);
+}
+END_TEST
+
+/* memcached's mover: a callback that drops every block for which there is no room
+ * (new_block == NULL), and every second block otherwise (an expired item). */
+typedef struct dropper {
+    owner o;
+    unsigned dropped_null, dropped_room, moved;
+} dropper;
+
+static int relocate_or_drop(void *ud, void *old_block, void *new_block, size_t chunk_size)
+{
+    dropper *d = ud;
+    for (unsigned i = 0; i < d->o.n; i++) {
+        if (d->o.blocks[i] != old_block)
+            continue;
+        d->o.calls++;
+        if (new_block == NULL || d->o.calls % 2 == 0) {
+            d->o.blocks[i] = NULL;
+            if (new_block == NULL)
+                d->dropped_null++;
+            else
+                d->dropped_room++;
+            return SLAB_RELOCATE_DROPPED;
+        }
+        memcpy(new_block, old_block, chunk_size);
+        d->o.blocks[i] = new_block;
+        d->moved++;
+        return 0;
+    }
+    ck_abort_msg("relocate_or_drop: %p is none of the owner's blocks", old_block);
+    return 1;
+}
+
+START_TEST(test_reassign_evict)
+{
+    dropper d;
+    memset(&d, 0, sizeof d);
+    alloc_t *a = three_pages(&d.o);
+    /* 6 live chunks in the oldest page, 6 free chunks elsewhere: every second call
+     * drops, so 3 are copied and 3 dropped, and the 3 chunks the drops had been offered
+     * go back: 6 - 3 copies = 3 free chunks left in the 2 remaining pages. */
+    ck_assert_int_eq(slab_reassign_evict(a, 1, 2, relocate_or_drop, &d), SLAB_OK);
+    ck_assert_uint_eq(d.o.calls, 6);
+    ck_assert_uint_eq(d.moved, 3);
+    ck_assert_uint_eq(d.dropped_room, 3);
+    ck_assert_uint_eq(d.dropped_null, 0);
+    assert_stamps(&d.o);
+    slab_class_info ci = class_info(a, 1);
+    ck_assert_uint_eq(ci.total_pages, 2);
+    ck_assert_uint_eq(ci.used_chunks, 13);
+    ck_assert_uint_eq(ci.free_chunks, 3);
+    ck_assert_uint_eq(ci.unsized_frees, 8 + 3); /* three_pages' 8 frees, then the drops */
+    ck_assert_uint_eq(class_info(a, 2).total_pages, 1);
+    ck_assert_uint_eq(stats_of(a).used_bytes, 13 * 8192);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    alloc_destroy(a);
+}
+END_TEST
+
+START_TEST(test_reassign_evict_noroom)
+{
+    dropper d;
+    memset(&d, 0, sizeof d);
+    alloc_t *a = three_pages(&d.o);
+    /* Take all 8 free chunks back: the 3 pages are full, so each of the oldest page's
+     * 8 live chunks is offered with no new block and dropped; slab_reassign refuses
+     * the same move with SLAB_NOROOM. */
+    void *extra[8];
+    ck_assert_uint_eq(fill(a, 8192, extra, 8), 8);
+    ck_assert_uint_eq(class_info(a, 1).total_pages, 3);
+    ck_assert_int_eq(slab_reassign(a, 1, 2, relocate_or_drop, &d), SLAB_NOROOM);
+    for (unsigned k = 0; k < 8; k++)
+        d.o.blocks[d.o.n++] = extra[k];
+    ck_assert_int_eq(slab_reassign_evict(a, 1, 2, relocate_or_drop, &d), SLAB_OK);
+    ck_assert_uint_eq(d.dropped_null, 8);
+    ck_assert_uint_eq(d.moved + d.dropped_room, 0);
+    slab_class_info ci = class_info(a, 1);
+    ck_assert_uint_eq(ci.total_pages, 2);
+    ck_assert_uint_eq(ci.used_chunks, 16);
+    ck_assert_uint_eq(ci.free_chunks, 0);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    /* A callback that does not drop when offered no room declines the move. */
+    owner o;
+    memset(&o, 0, sizeof o);
+    for (unsigned i = 0; i < d.o.n; i++)
+        if (d.o.blocks[i] != NULL)
+            o.blocks[o.n++] = d.o.blocks[i];
+    ck_assert_uint_eq(o.n, 16);
+    ck_assert_int_eq(slab_reassign_evict(a, 1, 2, relocate, &o), SLAB_BUSY);
+    ck_assert_uint_eq(class_info(a, 1).total_pages, 2);
+    ck_assert_uint_eq(class_info(a, 1).used_chunks, 16);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    alloc_destroy(a);
+}
+END_TEST
+
+/* memcached's memory_release: a page reclaimed to the pool while first pages keep the
+ * instance above mem_limit is given back, and its mapping serves the next new page. */
+START_TEST(test_pool_trim)
+{
+    alloc_config cfg = move_cfg();
+    cfg.mem_limit = 2 * 64 * KIB;
+    alloc_t *a = make(&cfg);
+    void *v[16];
+    ck_assert_uint_eq(fill(a, 8192, v, 16), 16); /* class 1: 2 pages, the limit */
+    void *b = alloc_malloc(a, 16000);            /* class 2's first page, above it */
+    ck_assert_ptr_nonnull(b);
+    ck_assert_uint_eq(stats_of(a).held_bytes, 3 * 64 * KIB);
+    ck_assert_uint_eq(slab_pool_trim(a), 0); /* nothing in the pool */
+    for (int i = 0; i < 8; i++)
+        alloc_free(a, v[i]); /* the oldest page of class 1, all free */
+    ck_assert_int_eq(slab_reassign(a, 1, 0, NULL, NULL), SLAB_OK);
+    slab_totals t;
+    slab_totals_get(a, &t);
+    ck_assert_uint_eq(t.pool_pages, 1);
+    ck_assert_uint_eq(t.total_malloced, 3 * 64 * KIB);
+    /* 3 pages held, 2 allowed: the pool's page goes */
+    ck_assert_uint_eq(slab_pool_trim(a), 1);
+    slab_totals_get(a, &t);
+    ck_assert_uint_eq(t.pool_pages, 0);
+    ck_assert_uint_eq(t.total_malloced, 2 * 64 * KIB);
+    ck_assert_uint_eq(stats_of(a).held_bytes, 2 * 64 * KIB);
+    ck_assert_uint_eq(slab_pool_trim(a), 0);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    /* class 3's first page is granted above the limit again, from the same mapping */
+    char *c = alloc_malloc(a, 30000);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq((uintptr_t)c / (64 * KIB), (uintptr_t)v[0] / (64 * KIB));
+    ck_assert_uint_eq(stats_of(a).held_bytes, 3 * 64 * KIB);
+    ck_assert_int_eq(alloc_check(a), ALLOC_OK);
+    alloc_free(a, c);
+    alloc_free(a, b);
+    for (int i = 8; i < 16; i++)
+        alloc_free(a, v[i]);
     ck_assert_int_eq(alloc_check(a), ALLOC_OK);
     alloc_destroy(a);
 }
@@ -1423,6 +1560,9 @@ static Suite *slab_suite(void)
     tcase_add_test(tc, test_reassign_relocate);
     tcase_add_test(tc, test_reassign_decline);
     tcase_add_test(tc, test_reassign_noroom);
+    tcase_add_test(tc, test_reassign_evict);
+    tcase_add_test(tc, test_reassign_evict_noroom);
+    tcase_add_test(tc, test_pool_trim);
     tcase_add_test(tc, test_automove_free);
     suite_add_tcase(s, tc);
 
