@@ -18,6 +18,8 @@ static const command commands[] = {
     {"report", report_main, "run the default set; write results/ (CSVs, SVG plots, README)"},
     {"factor", factor_main, "advise a slab growth factor for a size distribution"},
     {"gen-trace", gen_trace_main, "write a synthetic Twitter-format cache trace"},
+    {"replay", replay_main, "replay a trace against a live memcached or Redis; CSV in "
+                            "the simulator's columns"},
 };
 
 static void usage(FILE *f)
