@@ -78,7 +78,8 @@ if [ $smoke = 1 ]; then
     # get; each miss is followed by one fill SET and each set/add/replace/cas line is
     # one storage command, refused or not (cmd_set / cmdstat_set count them all); 8 MiB
     # holds the sample's few thousand objects and its TTLs (30 s and up, not scaled)
-    # outlast the 2 s run, so nothing is evicted and both servers see the same hits.
+    # outlast the 2 s run, so nothing is evicted and both servers see the same hits
+    # and hold the same objects (same count, same key + value bytes).
     gets=$(awk -F, '$6 == "get" || $6 == "gets"' "$SAMPLE" | wc -l)
     stores=$(awk -F, '$6 == "set" || $6 == "add" || $6 == "replace" || $6 == "cas"' "$SAMPLE" | wc -l)
     for side in memcached redis; do
@@ -91,7 +92,7 @@ if [ $smoke = 1 ]; then
         [ "$(csv_value "$f" evictions)" = 0 ] || fail "$side: evictions $(csv_value "$f" evictions), want 0"
         [ "$(csv_value "$f" memory_limit)" = "$MEM" ] || fail "$side: memory_limit $(csv_value "$f" memory_limit), want $MEM (read from the server)"
     done
-    for col in hits live_objects; do
+    for col in hits live_objects requested_bytes; do
         a=$(csv_value "$WORK/memcached.csv" $col)
         b=$(csv_value "$WORK/redis.csv" $col)
         [ "$a" = "$b" ] || fail "$col: memcached $a, Redis $b; the same requests should give the same"

@@ -228,13 +228,14 @@ START_TEST(memcached_delete_and_stats)
     reply(&w, "STAT pid 1\r\nSTAT version 1.6.18\r\nSTAT cmd_get 100\r\nSTAT cmd_set 40\r\n"
               "STAT get_hits 60\r\nSTAT get_misses 40\r\nSTAT get_expired 3\r\n"
               "STAT curr_items 30\r\nSTAT evictions 7\r\nSTAT reclaimed 5\r\n"
-              "STAT crawler_reclaimed 2\r\nSTAT slabs_moved 4\r\nEND\r\n"
+              "STAT crawler_reclaimed 2\r\nSTAT slabs_moved 4\r\nSTAT bytes 5770\r\nEND\r\n"
               "STAT 1:chunk_size 96\r\nSTAT active_slabs 1\r\n"
-              "STAT total_malloced 2097152\r\nEND\r\n");
+              "STAT total_malloced 2097152\r\nEND\r\n"
+              "STAT maxbytes 8388608\r\nSTAT cas_enabled yes\r\nEND\r\n");
     client_stats s;
     ck_assert_msg(client_proto_memcached.stats(&w.c, &s, w.err, sizeof w.err) == 0, "%s",
                   w.err);
-    expect_request(&w, "stats\r\nstats slabs\r\n");
+    expect_request(&w, "stats\r\nstats slabs\r\nstats settings\r\n");
     ck_assert_uint_eq(s.gets, 100);
     ck_assert_uint_eq(s.hits, 60);
     ck_assert_uint_eq(s.sets, 40);
@@ -244,6 +245,9 @@ START_TEST(memcached_delete_and_stats)
     ck_assert_uint_eq(s.live_objects, 30);
     ck_assert_uint_eq(s.counted_bytes, 2097152);
     ck_assert_uint_eq(s.held_bytes, 2097152);
+    /* bytes sums 48 + key + 1 + value + 2 + 8 (CAS) over the 30 items */
+    ck_assert_uint_eq(s.requested_bytes, 5770 - 30 * (48 + 1 + 2 + 8));
+    ck_assert(client_proto_memcached.requested == NULL);
     /* a listing without a wanted field is an error naming it */
     reply(&w, "STAT evictions on\r\nEND\r\n");
     uint64_t limit;
@@ -342,6 +346,26 @@ START_TEST(redis_stats)
 }
 END_TEST
 
+START_TEST(redis_requested_bytes)
+{
+    /* two SCAN batches (cursor 0 -> 7 -> 0) holding keys ab, cde and f; each batch's
+     * STRLENs go out together; requested = (2 + 10) + (3 + 0) + (1 + 5) = 21 */
+    wire w;
+    wire_open(&w);
+    reply(&w, "*2\r\n$1\r\n7\r\n*2\r\n$2\r\nab\r\n$3\r\ncde\r\n:10\r\n:0\r\n"
+              "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nf\r\n:5\r\n");
+    client_stats s = {0};
+    ck_assert_msg(client_proto_redis.requested(&w.c, &s, w.err, sizeof w.err) == 0, "%s",
+                  w.err);
+    ck_assert_uint_eq(s.requested_bytes, 21);
+    expect_request(&w, "*4\r\n$4\r\nSCAN\r\n$1\r\n0\r\n$5\r\nCOUNT\r\n$3\r\n256\r\n"
+                       "*2\r\n$6\r\nSTRLEN\r\n$2\r\nab\r\n*2\r\n$6\r\nSTRLEN\r\n$3\r\ncde\r\n"
+                       "*4\r\n$4\r\nSCAN\r\n$1\r\n7\r\n$5\r\nCOUNT\r\n$3\r\n256\r\n"
+                       "*2\r\n$6\r\nSTRLEN\r\n$1\r\nf\r\n");
+    wire_close(&w);
+}
+END_TEST
+
 START_TEST(large_value_sent_whole)
 {
     /* a value larger than the filler and than the socket buffers: a child reads the
@@ -416,6 +440,7 @@ static Suite *client_suite(void)
     tcase_add_test(tc, memcached_delete_and_stats);
     tcase_add_test(tc, redis_get_set_del);
     tcase_add_test(tc, redis_stats);
+    tcase_add_test(tc, redis_requested_bytes);
     tcase_add_test(tc, large_value_sent_whole);
     tcase_add_test(tc, closed_connection_is_an_error);
     tcase_add_test(tc, refused_connection_message);

@@ -39,6 +39,9 @@ typedef struct client_stats {
     uint64_t pages_moved; /* slabs_moved; 0 */
     /* levels */
     uint64_t live_objects;  /* curr_items; DBSIZE */
+    uint64_t requested_bytes; /* key + value bytes of the stored objects: memcached
+                                 bytes - curr_items x (48 + 1 + 2 + 8 with CAS), exact
+                                 for flags 0; Redis: filled by requested() */
     uint64_t counted_bytes; /* total_malloced; used_memory */
     uint64_t held_bytes;    /* total_malloced; allocator_active */
 } client_stats;
@@ -55,6 +58,10 @@ typedef struct client_proto {
     int (*del)(client_conn *c, const char *key, size_t klen, int *deleted, char *err,
                size_t errlen);
     int (*stats)(client_conn *c, client_stats *out, char *err, size_t errlen);
+    /* Fills out->requested_bytes when stats() cannot (Redis: SCAN the keyspace and
+     * STRLEN each key, which touches them, so it runs after the final statistics);
+     * NULL when stats() already did. */
+    int (*requested)(client_conn *c, client_stats *out, char *err, size_t errlen);
     /* The configured limit in bytes (memcached `stats settings` maxbytes, Redis
      * CONFIG GET maxmemory; 0 = none). */
     int (*memory_limit)(client_conn *c, uint64_t *out, char *err, size_t errlen);

@@ -189,22 +189,57 @@ static int mc_stat_listing(client_conn *c, const char *cmd, mc_field *fields, si
     return 0;
 }
 
+/* ITEM_ntotal (memcached.h) = sizeof(item) 48 + key + 1 + value + 2 ("\r\n"), + 4 when
+ * the client flags are not 0 (ours are), + 8 with CAS (on unless -C). */
+#define MC_ITEM_OVERHEAD (48 + 1 + 2)
+#define MC_CAS_BYTES 8
+
+/* `stats settings` cas_enabled: a word, not a number. */
+static int mc_cas_enabled(client_conn *c, int *cas, char *err, size_t errlen)
+{
+    static const char req[] = "stats settings\r\n";
+    struct iovec iov = {.iov_base = (void *)req, .iov_len = sizeof req - 1};
+    int seen = 0;
+    if (conn_send(c, &iov, 1, err, errlen) != 0)
+        return -1;
+    for (;;) {
+        const char *line;
+        size_t len;
+        if (conn_line(c, &line, &len, err, errlen) != 0)
+            return -1;
+        if (line_is(line, len, "END"))
+            break;
+        if (line_starts(line, len, "STAT cas_enabled ")) {
+            *cas = line_is(line, len, "STAT cas_enabled yes");
+            seen = 1;
+        }
+    }
+    if (!seen)
+        return bench_error(err, errlen, "%s: `stats settings` has no cas_enabled", c->peer);
+    return 0;
+}
+
 static int mc_stats(client_conn *c, client_stats *out, char *err, size_t errlen)
 {
-    uint64_t reclaimed, crawler_reclaimed, get_expired;
+    uint64_t reclaimed, crawler_reclaimed, get_expired, bytes;
+    int cas;
     memset(out, 0, sizeof *out);
     mc_field general[] = {
         {"cmd_get", &out->gets, 0},          {"get_hits", &out->hits, 0},
         {"cmd_set", &out->sets, 0},          {"evictions", &out->evictions, 0},
         {"reclaimed", &reclaimed, 0},        {"crawler_reclaimed", &crawler_reclaimed, 0},
         {"get_expired", &get_expired, 0},    {"slabs_moved", &out->pages_moved, 0},
-        {"curr_items", &out->live_objects, 0},
+        {"curr_items", &out->live_objects, 0}, {"bytes", &bytes, 0},
     };
     mc_field slabs[] = {{"total_malloced", &out->counted_bytes, 0}};
     if (mc_stat_listing(c, "stats", general, sizeof general / sizeof general[0], err,
                         errlen) != 0 ||
-        mc_stat_listing(c, "stats slabs", slabs, 1, err, errlen) != 0)
+        mc_stat_listing(c, "stats slabs", slabs, 1, err, errlen) != 0 ||
+        mc_cas_enabled(c, &cas, err, errlen) != 0)
         return -1;
+    /* `bytes` sums ITEM_ntotal over the stored items */
+    uint64_t overhead = out->live_objects * (MC_ITEM_OVERHEAD + (cas ? MC_CAS_BYTES : 0));
+    out->requested_bytes = bytes > overhead ? bytes - overhead : 0;
     /* three disjoint ways an expired item goes: found at an LRU tail (reclaimed), by
      * the crawler, or by a lookup (get_expired counts every lookup, stores too) */
     out->expired = reclaimed + crawler_reclaimed + get_expired;
@@ -225,5 +260,6 @@ const client_proto client_proto_memcached = {
     .store = mc_store,
     .del = mc_del,
     .stats = mc_stats,
+    .requested = NULL,
     .memory_limit = mc_memory_limit,
 };

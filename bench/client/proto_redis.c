@@ -253,6 +253,109 @@ done:
     return rc;
 }
 
+/* Keys SCAN returns per call (a hint: whole buckets come back, so a few more). */
+#define RD_SCAN_COUNT "256"
+/* One SCAN batch: its keys back to back, and the pipelined STRLEN requests. */
+#define RD_BATCH_BYTES (2u << 20)
+
+/* Reads a bulk reply into dst (cap bytes); *n its length. */
+static int rd_bulk_into(client_conn *c, char *dst, size_t cap, size_t *n, char *err,
+                        size_t errlen)
+{
+    const char *line;
+    size_t len;
+    long long v;
+    if (conn_line(c, &line, &len, err, errlen) != 0)
+        return -1;
+    if (len < 2 || line[0] != '$' || rd_int(line, len, &v) != 0 || v < 0 ||
+        (unsigned long long)v > cap)
+        return rd_error(c, "SCAN", line, len, err, errlen);
+    *n = (size_t)v;
+    return conn_read(c, dst, *n, err, errlen) != 0 || conn_read(c, NULL, 2, err, errlen) != 0
+               ? -1 : 0;
+}
+
+/* Sums key + STRLEN over the keyspace: SCAN in batches, each batch's STRLENs sent at
+ * once and their replies read after.  A key SCAN returns twice (possible while the
+ * table is being resized) counts twice; keys found expired count 0 value bytes. */
+static int rd_requested(client_conn *c, client_stats *out, char *err, size_t errlen)
+{
+    char *keys = mvec_alloc(RD_BATCH_BYTES), *req = mvec_alloc(RD_BATCH_BYTES);
+    size_t *klen = mvec_alloc(RD_BATCH_BYTES / 4 * sizeof *klen);
+    int rc = -1;
+    char cursor[32] = "0";
+    uint64_t total = 0;
+    if (keys == NULL || req == NULL || klen == NULL) {
+        bench_error(err, errlen, "out of memory for a SCAN batch");
+        goto done;
+    }
+    do {
+        const char *argv[] = {"SCAN", cursor, "COUNT", RD_SCAN_COUNT};
+        size_t argl[] = {4, strlen(cursor), 5, strlen(RD_SCAN_COUNT)};
+        const char *line;
+        size_t len, n, used = 0, reqlen = 0;
+        long long nkeys;
+        if (rd_command(c, argv, argl, 4, err, errlen) != 0 ||
+            conn_line(c, &line, &len, err, errlen) != 0)
+            goto done;
+        if (len != 2 || memcmp(line, "*2", 2) != 0) {
+            rd_error(c, "SCAN", line, len, err, errlen);
+            goto done;
+        }
+        if (rd_bulk_into(c, cursor, sizeof cursor - 1, &n, err, errlen) != 0)
+            goto done;
+        cursor[n] = '\0';
+        if (conn_line(c, &line, &len, err, errlen) != 0)
+            goto done;
+        if (len < 2 || line[0] != '*' || rd_int(line, len, &nkeys) != 0 || nkeys < 0 ||
+            (unsigned long long)nkeys > RD_BATCH_BYTES / 4) {
+            rd_error(c, "SCAN", line, len, err, errlen);
+            goto done;
+        }
+        for (long long i = 0; i < nkeys; i++) {
+            if (rd_bulk_into(c, keys + used, RD_BATCH_BYTES - used, &klen[i], err,
+                             errlen) != 0)
+                goto done;
+            int hn = snprintf(req + reqlen, RD_BATCH_BYTES - reqlen,
+                              "*2\r\n$6\r\nSTRLEN\r\n$%zu\r\n", klen[i]);
+            if (reqlen + (size_t)hn + klen[i] + 2 > RD_BATCH_BYTES) {
+                bench_error(err, errlen, "%s: a SCAN batch larger than %u bytes", c->peer,
+                            RD_BATCH_BYTES);
+                goto done;
+            }
+            reqlen += (size_t)hn;
+            memcpy(req + reqlen, keys + used, klen[i]);
+            reqlen += klen[i];
+            req[reqlen++] = '\r';
+            req[reqlen++] = '\n';
+            used += klen[i];
+        }
+        struct iovec iov = {.iov_base = req, .iov_len = reqlen};
+        if (nkeys > 0 && conn_send(c, &iov, 1, err, errlen) != 0)
+            goto done;
+        for (long long i = 0; i < nkeys; i++) {
+            long long v;
+            if (conn_line(c, &line, &len, err, errlen) != 0)
+                goto done;
+            if (len < 2 || line[0] != ':' || rd_int(line, len, &v) != 0 || v < 0) {
+                rd_error(c, "STRLEN", line, len, err, errlen);
+                goto done;
+            }
+            total += klen[i] + (uint64_t)v;
+        }
+    } while (strcmp(cursor, "0") != 0);
+    out->requested_bytes = total;
+    rc = 0;
+done:
+    if (keys != NULL)
+        mvec_free(keys, RD_BATCH_BYTES);
+    if (req != NULL)
+        mvec_free(req, RD_BATCH_BYTES);
+    if (klen != NULL)
+        mvec_free(klen, RD_BATCH_BYTES / 4 * sizeof *klen);
+    return rc;
+}
+
 static int rd_memory_limit(client_conn *c, uint64_t *out, char *err, size_t errlen)
 {
     const char *argv[] = {"CONFIG", "GET", "maxmemory"};
@@ -281,5 +384,6 @@ const client_proto client_proto_redis = {
     .store = rd_store,
     .del = rd_del,
     .stats = rd_stats,
+    .requested = rd_requested,
     .memory_limit = rd_memory_limit,
 };

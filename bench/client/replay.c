@@ -122,7 +122,9 @@ int replay_run(const replay_opts *o, replay_result *r, char *err, size_t errlen)
         }
     }
     r->seconds = r->requests ? (double)(pace_now_ns() - start) / 1e9 : 0.0;
-    if (o->proto->stats(&c, &r->after, err, errlen) != 0)
+    if (o->proto->stats(&c, &r->after, err, errlen) != 0 ||
+        (o->proto->requested != NULL &&
+         o->proto->requested(&c, &r->after, err, errlen) != 0))
         goto done;
     rc = 0;
 done:

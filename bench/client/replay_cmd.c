@@ -47,8 +47,9 @@ static void usage(FILE *f)
 "Keys are exactly key_size bytes (1..250), the base-64 digits of the trace key's\n"
 "64-bit hash repeated; values are value_size bytes of 'x'.  set/add/replace write\n"
 "(cas as replace), delete deletes; incr, decr, append, prepend are skipped.  TTLs are\n"
-"sent as in the trace (not scaled by K).  requested_bytes and efficiency are left\n"
-"empty: after evictions the client cannot know which objects are live.\n"
+"sent as in the trace (not scaled by K).  requested_bytes is read after the replay:\n"
+"memcached `bytes` less its per-item overhead, Redis the sum of key + STRLEN over a\n"
+"SCAN of the keyspace; efficiency = requested_bytes / held_bytes.\n"
 "Exit status: 0 ok; 1 error, or more than 1% of requests sent over 100 ms late;\n"
 "2 bad options.\n", f);
 }
@@ -74,11 +75,11 @@ static void write_row(FILE *f, const char *trace_path, const char *config, uint6
     csv_field(f, config);
     fprintf(f, ",%" PRIu64 ",own,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.6f", memory,
             r->requests, gets, hits, ratio(hits, gets), ratio(r->hit_bytes, r->get_bytes));
-    fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",,%" PRIu64 ",%" PRIu64
-               ",,%" PRIu64 ",%.1f\n",
+    fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+               ",%" PRIu64 ",%.6f,%" PRIu64 ",%.1f\n",
             a->sets - b->sets, a->evictions - b->evictions, a->expired - b->expired,
-            a->live_objects, a->counted_bytes, a->held_bytes,
-            a->pages_moved - b->pages_moved,
+            a->live_objects, a->requested_bytes, a->counted_bytes, a->held_bytes,
+            ratio(a->requested_bytes, a->held_bytes), a->pages_moved - b->pages_moved,
             r->seconds > 0 ? (double)r->requests / r->seconds : 0.0);
 }
 
