@@ -134,11 +134,13 @@ fi
 CONFIGS=(memcached redis:policy=allkeys-lru redis:policy=allkeys-lfu)
 
 # Replays one trace on a fresh memcached and two fresh Redis at once; rows in
-# real_<trace>_<n>.csv.
+# real_<trace>_<n>.csv.  Status 0 ok, 3 when a replay only lost the pace (the machine
+# was busy: the servers did not see the trace's timing), 1 on any other failure.
 replay_trace() {
-    local trace=$1 name pids=() i cfg port ok=1
+    local trace=$1 name pids=() i cfg port status=0
     name=$(basename "$trace" .csv)
     local ports=()
+    rm -f "$WORK"/real_"${name}"_*.csv
     start_memcached "$MEM_MB" "$WORK/memcached_$name.log" || return 1
     ports+=("$SERVER_PORT")
     for cfg in allkeys-lru allkeys-lfu; do
@@ -155,22 +157,32 @@ replay_trace() {
         pids+=($!)
     done
     for i in 0 1 2; do
-        if ! wait "${pids[$i]}"; then
+        if wait "${pids[$i]}"; then
+            sed "s/^/  ${CONFIGS[$i]}: /" "$WORK/replay_${name}_$i.err"
+        elif grep -q 'could not keep the pace' "$WORK/replay_${name}_$i.err"; then
+            sed "s/^/  ${CONFIGS[$i]}: /" "$WORK/replay_${name}_$i.err"
+            [ $status = 0 ] && status=3
+        else
             echo "FAIL: replay of $name on ${CONFIGS[$i]}:" >&2
             cat "$WORK/replay_${name}_$i.err" >&2
-            ok=0
-        else
-            sed "s/^/  ${CONFIGS[$i]}: /" "$WORK/replay_${name}_$i.err"
+            status=1
         fi
     done
     servers_stop_all
-    [ $ok = 1 ]
+    return $status
 }
 
 t_start=$SECONDS
 for t in steady shift; do
     echo "== replaying $t.csv on memcached and Redis (lru, lfu) at once"
-    replay_trace "$WORK/$t.csv" || exit 1
+    replay_trace "$WORK/$t.csv"
+    rc=$?
+    if [ $rc = 3 ]; then
+        echo "== the machine was too busy to keep the pace; replaying $t.csv once more"
+        replay_trace "$WORK/$t.csv"
+        rc=$?
+    fi
+    [ $rc = 0 ] || fail "the replays of $t.csv did not complete (see above)"
 done
 {
     head -n 1 "$WORK/real_steady_0.csv"

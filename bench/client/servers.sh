@@ -13,23 +13,31 @@ server_listening() {
 }
 
 # Waits up to 5 s for pid $2 to listen on port $1; 1 if it exits or never listens.
+# Someone else's listener on the port answers too, while ours fails to bind and
+# exits: so the server must still be alive a moment after the port answers.
 server_wait_ready() {
     local i
     for i in $(seq 1 100); do
         kill -0 "$2" 2>/dev/null || return 1
-        server_listening "$1" && return 0
+        if server_listening "$1"; then
+            sleep 0.1
+            kill -0 "$2" 2>/dev/null
+            return
+        fi
         sleep 0.05
     done
     return 1
 }
 
 # Runs "$@" with PORT replaced by a free port, up to 10 tries (another process may
-# take the port between the check and the bind).  Sets SERVER_PORT and SERVER_PID.
+# take the port between the check and the bind).  Ports come from below Linux's
+# ephemeral range (32768 and up), where outgoing connections take theirs.  Sets
+# SERVER_PORT and SERVER_PID.
 server_start() {
     local log=$1 try port pid
     shift
     for try in $(seq 1 10); do
-        port=$((20000 + RANDOM % 40000))
+        port=$((20000 + RANDOM % 12000))
         server_listening "$port" && continue
         local args=() a
         for a in "$@"; do
