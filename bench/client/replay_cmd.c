@@ -49,7 +49,9 @@ static void usage(FILE *f)
 "(cas as replace), delete deletes; incr, decr, append, prepend are skipped.  TTLs are\n"
 "sent as in the trace (not scaled by K).  requested_bytes is read after the replay:\n"
 "memcached `bytes` less its per-item overhead, Redis the sum of key + STRLEN over a\n"
-"SCAN of the keyspace; efficiency = requested_bytes / held_bytes.\n"
+"SCAN of the keyspace; efficiency = requested_bytes / held_bytes.  Counters are\n"
+"their growth over the replay, levels (live objects, bytes) as read after it: start\n"
+"from an empty server.\n"
 "Exit status: 0 ok; 1 error, or more than 1% of requests sent over 100 ms late;\n"
 "2 bad options.\n", f);
 }

@@ -4,6 +4,7 @@
 # servers (one per policy, all at once) and simulated with the same configs.
 #
 # usage: sim_vs_real.sh ALLOCBENCH OUT_CSV [WORKDIR]
+#   SIM_VS_REAL_SCALE=F  replay F x the requests of each trace (a quicker look)
 # OUT_CSV has a `source` column (real | sim) and a `run` column (1; 2 for the second
 # replay of the first trace, which shows how repeatable a paced replay is) before the
 # columns of `allocbench sim`; rows pair up on (workload, config, memory_limit).  A
@@ -31,12 +32,13 @@ trap 'exit 130' INT TERM
 
 # name | gen-trace options (5000 requests per trace second: 20 s, or 50 s for shift)
 TRACES=(
-  "zipf0.9|--mix get --zipf 0.9 --rate 5000 --requests 100000 --keys 100000 --key-size 20 --value-size 50-400 --seed 11"
+  "zipf0.9|--mix get --zipf 0.9 --rate 5000 --requests 100000 --keys 200000 --key-size 20 --value-size 100-800 --seed 11"
   "zipf0.7|--mix get --zipf 0.7 --rate 5000 --requests 100000 --keys 200000 --key-size 30 --value-size 20-1000 --seed 21"
-  "ttl10|--mix get --zipf 0.9 --rate 5000 --requests 100000 --keys 100000 --key-size 20 --value-size 50-400 --ttl 10 --seed 31"
+  "ttl10|--mix get --zipf 0.9 --rate 5000 --requests 100000 --keys 200000 --key-size 20 --value-size 100-800 --ttl 10 --seed 31"
   "shift|--mix get --zipf 0.8 --rate 5000 --requests 250000 --keys 200000 --key-size 20 --value-size 120-160 --shift-at 0.4 --shift-value-size 2000-2200 --seed 12"
 )
-BUDGETS_MB=(8 32)
+# Both bind on every trace but ttl10 (whose live set its TTL bounds) and shift at 16.
+BUDGETS_MB=(8 16)
 POLICIES=(allkeys-lru allkeys-lfu allkeys-random)
 
 # Replays trace $1 at budget $2 MiB on memcached and one Redis per policy, all at once;
@@ -76,9 +78,14 @@ replay_all() {
 }
 
 status=0
+scale=${SIM_VS_REAL_SCALE:-1}
 for entry in "${TRACES[@]}"; do
     name=${entry%%|*}
     read -r -a args <<<"${entry#*|}"
+    for i in "${!args[@]}"; do
+        [ "${args[$i]}" = --requests ] &&
+            args[$((i + 1))]=$(awk -v n="${args[$((i + 1))]}" -v f="$scale" 'BEGIN { printf "%d", n * f }')
+    done
     "$AB" gen-trace "${args[@]}" --out "$WORK/$name.csv" || { echo "gen-trace $name failed" >&2; exit 1; }
 done
 first=1
