@@ -37,7 +37,7 @@ TRACES=(
   "ttl10|--mix get --zipf 0.9 --rate 5000 --requests 100000 --keys 200000 --key-size 20 --value-size 100-800 --ttl 10 --seed 31"
   "shift|--mix get --zipf 0.8 --rate 5000 --requests 250000 --keys 200000 --key-size 20 --value-size 120-160 --shift-at 0.4 --shift-value-size 2000-2200 --seed 12"
 )
-# Both bind on every trace but ttl10 (whose live set its TTL bounds) and shift at 16.
+# Memory budgets (MiB), each run on every trace.
 BUDGETS_MB=(8 16)
 POLICIES=(allkeys-lru allkeys-lfu allkeys-random)
 
