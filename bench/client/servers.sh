@@ -1,9 +1,12 @@
 # servers.sh - start memcached and redis-server on 127.0.0.1 at a free port and stop
 # them again; sourced by tests/sim_validate.sh and bench/client/sim_vs_real.sh (bash).
 # Every server started is remembered in SERVER_PIDS; servers_stop_all ends them, and a
-# script calls it from its EXIT trap so that no server outlives it.
+# script calls it from its EXIT trap so that no server outlives it.  A script killed
+# outright (SIGKILL, as a test timeout may) runs no trap: a watchdog per server then
+# stops the server within a second of the script's end.
 
 SERVER_PIDS=()
+WATCHDOG_PIDS=()
 SERVER_PORT=
 SERVER_PID=
 
@@ -29,6 +32,18 @@ server_wait_ready() {
     return 1
 }
 
+# Stops server $1 once this script ($$) is gone, if it is still that server.
+server_watchdog() {
+    local owner=$$ pid=$1
+    (
+        while kill -0 "$owner" 2>/dev/null; do sleep 1; done
+        case $(cat "/proc/$pid/comm" 2>/dev/null) in
+            memcached | redis-server) kill "$pid" ;;
+        esac
+    ) </dev/null >/dev/null 2>&1 &
+    WATCHDOG_PIDS+=("$!")
+}
+
 # Runs "$@" with PORT replaced by a free port, up to 10 tries (another process may
 # take the port between the check and the bind).  Ports come from below Linux's
 # ephemeral range (32768 and up), where outgoing connections take theirs.  Sets
@@ -47,6 +62,7 @@ server_start() {
         pid=$!
         SERVER_PIDS+=("$pid")
         if server_wait_ready "$port" "$pid"; then
+            server_watchdog "$pid"
             SERVER_PORT=$port
             SERVER_PID=$pid
             return 0
@@ -79,20 +95,10 @@ start_redis() {
         --dir "$3" --logfile '' --protected-mode yes
 }
 
-# Stops one server (by pid) and forgets it.
-server_stop() {
-    local p keep=()
-    kill "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-    for p in "${SERVER_PIDS[@]}"; do
-        [ "$p" = "$1" ] || keep+=("$p")
-    done
-    SERVER_PIDS=("${keep[@]}")
-}
-
 servers_stop_all() {
     local p
-    for p in "${SERVER_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${SERVER_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    for p in "${SERVER_PIDS[@]}" "${WATCHDOG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${SERVER_PIDS[@]}" "${WATCHDOG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
     SERVER_PIDS=()
+    WATCHDOG_PIDS=()
 }
