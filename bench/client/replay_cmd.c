@@ -220,6 +220,12 @@ int replay_main(int argc, char **argv)
         replay_result_free(&r);
         return 1;
     }
+    if (!replay_result_check(&r)) {
+        fprintf(stderr, "allocbench replay: internal error: the replay's counts do not add "
+                "up (requests = gets + stores + deletes + skipped, every store answered)\n");
+        replay_result_free(&r);
+        return 1;
+    }
     summary(&o, &r);
     int status = 0;
     if (write_csv(csv, o.trace_path, config ? config : o.proto->name,
