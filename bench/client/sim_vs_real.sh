@@ -28,7 +28,10 @@ rm -f "$WORK"/*.csv "$WORK"/*.log "$WORK"/*.err
 trap servers_stop_all EXIT
 trap 'exit 130' INT TERM
 
-"$AB" sim --help >/dev/null 2>&1 || { echo "$AB has no 'sim' command" >&2; exit 1; }
+if "$AB" sim --help 2>&1 | grep -q "unknown command 'sim'"; then
+    echo "$AB has no 'sim' command" >&2
+    exit 1
+fi
 
 # name | gen-trace options (5000 requests per trace second: 20 s, or 50 s for shift)
 TRACES=(
