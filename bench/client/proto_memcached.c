@@ -221,8 +221,8 @@ static int mc_cas_enabled(client_conn *c, int *cas, char *err, size_t errlen)
 
 static int mc_stats(client_conn *c, client_stats *out, char *err, size_t errlen)
 {
-    uint64_t reclaimed, crawler_reclaimed, get_expired, bytes;
-    int cas;
+    uint64_t reclaimed = 0, crawler_reclaimed = 0, get_expired = 0, bytes = 0;
+    int cas = 1;
     memset(out, 0, sizeof *out);
     mc_field general[] = {
         {"cmd_get", &out->gets, 0},          {"get_hits", &out->hits, 0},
