@@ -4,7 +4,7 @@
 
 #include "csv_out.h"
 #include "parse_num.h"
-#include "replay.h"
+#include "replay_run.h"
 
 #include <getopt.h>
 #include <inttypes.h>

@@ -1,11 +1,11 @@
-/* replay.h - replaying a trace against a live memcached or Redis: one connection, one
- * request at a time, each sent when the pacer says it is due.  A get that misses is
- * followed by a set of the object (cache-aside) unless fill is off; set / add / replace
- * / cas store (cas as replace: the trace has no CAS token, and the store a cas makes
- * is one on a present key); delete deletes; incr, decr, append and prepend are skipped
- * and counted.  The server's statistics are read before and after. */
-#ifndef KVBENCH_REPLAY_H
-#define KVBENCH_REPLAY_H
+/* replay_run.h - replaying a trace against a live memcached or Redis: one connection,
+ * one request at a time, each sent when the pacer says it is due.  A get that misses
+ * is followed by a set of the object (cache-aside) unless fill is off; set / add /
+ * replace / cas store (cas as replace: the trace has no CAS token, and the store a cas
+ * makes is one on a present key); delete deletes; incr, decr, append and prepend are
+ * skipped and counted.  The server's statistics are read before and after. */
+#ifndef KVBENCH_REPLAY_RUN_H
+#define KVBENCH_REPLAY_RUN_H
 
 #include <stdint.h>
 
@@ -47,4 +47,4 @@ int replay_run(const replay_opts *o, replay_result *r, char *err, size_t errlen)
 void replay_result_free(replay_result *r);
 int replay_result_check(const replay_result *r);
 
-#endif /* KVBENCH_REPLAY_H */
+#endif /* KVBENCH_REPLAY_RUN_H */

@@ -1,5 +1,5 @@
-/* replay.c - the paced request loop against a live server (see replay.h). */
-#include "replay.h"
+/* replay_run.c - the paced request loop against a live server (see replay_run.h). */
+#include "replay_run.h"
 
 #include "bench_error.h"
 
