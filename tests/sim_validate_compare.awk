@@ -44,7 +44,10 @@ FNR == 1 {
 {
     sub(/\r$/, "")
     csv_split($0, f)
-    key = f[col[side, "workload"]] SUBSEP f[col[side, "config"]] SUBSEP (f[col[side, "memory_limit"]] + 0)
+    # trace:DIR/FILE and trace:FILE name the same trace
+    w = f[col[side, "workload"]]
+    sub(/^trace:.*\//, "trace:", w)
+    key = w SUBSEP f[col[side, "config"]] SUBSEP (f[col[side, "memory_limit"]] + 0)
     if (side == "real" && !(key in seen)) { order[++nkeys] = key; seen[key] = 1 }
     if (side == "sim") simseen[key] = 1
     hr[side, key] = f[col[side, "hit_ratio"]] + 0
