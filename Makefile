@@ -13,10 +13,10 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 # Everything the build, the tests and the reports use, by Debian package name.
 PACKAGES := cmake make gcc g++ pkg-config libc6-dev \
             libjemalloc-dev libbenchmark-dev check \
-            memcached gnuplot-nox libmimalloc-dev libgoogle-perftools-dev \
+            memcached redis-server gnuplot-nox libmimalloc-dev libgoogle-perftools-dev \
             clang libclang-rt-14-dev valgrind
 
-.PHONY: all deps build test test-debug test-asan test-tsan fuzz bench release install clean factor-cachelib
+.PHONY: all deps build test test-debug test-asan test-tsan fuzz bench release install clean factor-cachelib sim-vs-real
 
 all: build
 
@@ -93,11 +93,20 @@ KVALLOC_DATA_DIR ?= ../shared/data/cachelib
 CACHELIB ?= $(KVALLOC_DATA_DIR)
 ALLOCBENCH = $(RELEASE_DIR)/bench/allocbench
 
-# The reference run: fragmentation report, growth-factor advice, then throughput.
+# The reference run: fragmentation report, growth-factor advice, throughput, then the
+# simulator against the real servers.
 bench: release
 	$(ALLOCBENCH) report --out $(RESULTS)
 	$(MAKE) --no-print-directory factor-etc factor-redis-strings factor-cachelib
 	cmake --build $(RELEASE_DIR) --target bench_throughput
+	$(MAKE) --no-print-directory sim-vs-real
+
+# Traces replayed, paced, on memcached and Redis (started on 127.0.0.1 and stopped by
+# the script) and simulated: results/sim_vs_real.csv, both sides row by row (about 5
+# minutes; the traces stay in the build directory).
+sim-vs-real: release
+	bash bench/client/sim_vs_real.sh $(ALLOCBENCH) $(RESULTS)/sim_vs_real.csv \
+	    $(RELEASE_DIR)/sim_vs_real
 
 factor-%: release
 	$(ALLOCBENCH) factor --workload $* $(if $(filter etc,$*),--item memcached) \

@@ -20,6 +20,8 @@ static const command commands[] = {
     {"sim", sim_main, "hit ratio at equal memory: simulated memcached and Redis over "
                       "kvalloc's allocators"},
     {"gen-trace", gen_trace_main, "write a synthetic Twitter-format cache trace"},
+    {"replay", replay_main, "replay a trace against a live memcached or Redis; CSV in "
+                            "the simulator's columns"},
 };
 
 static void usage(FILE *f)

@@ -8,5 +8,6 @@ int classes_main(int argc, char **argv);
 int report_main(int argc, char **argv);
 int gen_trace_main(int argc, char **argv);
 int sim_main(int argc, char **argv);
+int replay_main(int argc, char **argv);
 
 #endif /* KVBENCH_COMMANDS_H */
