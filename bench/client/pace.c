@@ -68,6 +68,12 @@ void pace_record(pace *p, uint64_t lag_ns)
         p->max_lag_ns = lag_ns;
 }
 
+void pace_start(pace *p)
+{
+    p->start_ns = pace_now_ns();
+    p->started = 1;
+}
+
 uint64_t pace_wait(pace *p, uint64_t t_minus_t0, uint64_t i, uint64_t n)
 {
     uint64_t now = pace_now_ns();

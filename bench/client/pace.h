@@ -38,6 +38,8 @@ uint64_t pace_due_ns(double scale, uint64_t t_minus_t0, uint64_t i, uint64_t n);
  * or returns at once when already behind; records the lag.  The first call sets the
  * start.  Returns the lag in ns. */
 uint64_t pace_wait(pace *p, uint64_t t_minus_t0, uint64_t i, uint64_t n);
+/* Starts the schedule now (otherwise the first pace_wait starts it). */
+void pace_start(pace *p);
 /* Counts a lag without sleeping (tests). */
 void pace_record(pace *p, uint64_t lag_ns);
 /* The q-quantile (0..1) of the lags, rounded up to its bin's upper edge. */

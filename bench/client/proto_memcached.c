@@ -254,6 +254,12 @@ static int mc_memory_limit(client_conn *c, uint64_t *out, char *err, size_t errl
     return mc_stat_listing(c, "stats settings", f, 1, err, errlen);
 }
 
+static int mc_server_time(client_conn *c, uint64_t *out, char *err, size_t errlen)
+{
+    mc_field f[] = {{"time", out, 0}};
+    return mc_stat_listing(c, "stats", f, 1, err, errlen);
+}
+
 const client_proto client_proto_memcached = {
     .name = "memcached",
     .get = mc_get,
@@ -262,4 +268,5 @@ const client_proto client_proto_memcached = {
     .stats = mc_stats,
     .requested = NULL,
     .memory_limit = mc_memory_limit,
+    .server_time = mc_server_time,
 };

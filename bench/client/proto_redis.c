@@ -386,4 +386,5 @@ const client_proto client_proto_redis = {
     .stats = rd_stats,
     .requested = rd_requested,
     .memory_limit = rd_memory_limit,
+    .server_time = NULL, /* Redis's clocks read the wall clock: clock_origin says all */
 };

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Requests in the group that starts with the record just read: it and the records
  * after it up to the first one of a later second (a timestamp going backwards joins
@@ -79,6 +80,34 @@ static int replay_one(const replay_opts *o, client_conn *c, const payload_filler
     return 0;
 }
 
+/* Starts the schedule on a tick of the server's own clock, when it has one: memcached
+ * advances current_time once a second counted from its start, and its maintainer,
+ * crawler and automove run on those ticks, so a replay that starts on a tick sees the
+ * same second boundaries as the simulator, which ticks at whole seconds of server time.
+ * Polling `stats` every half millisecond finds the tick within that.  The unix time
+ * of the start is kept for the clocks that follow the wall clock (Redis's). */
+static int align_start(const replay_opts *o, client_conn *c, replay_result *r, char *err,
+                       size_t errlen)
+{
+    if (o->proto->server_time != NULL) {
+        uint64_t first, now;
+        if (o->proto->server_time(c, &first, err, errlen) != 0)
+            return -1;
+        uint64_t deadline = pace_now_ns() + 2500000000ull;
+        do {
+            struct timespec ts = {0, 500000};
+            nanosleep(&ts, NULL);
+            if (o->proto->server_time(c, &now, err, errlen) != 0)
+                return -1;
+        } while (now == first && pace_now_ns() < deadline);
+    }
+    pace_start(&r->pace);
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    r->clock_origin_us = (uint64_t)wall.tv_sec * 1000000u + (uint64_t)wall.tv_nsec / 1000u;
+    return 0;
+}
+
 int replay_run(const replay_opts *o, replay_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
@@ -97,6 +126,8 @@ int replay_run(const replay_opts *o, replay_result *r, char *err, size_t errlen)
     if (payload_filler_init(&f, err, errlen) != 0 ||
         o->proto->memory_limit(&c, &r->memory_limit, err, errlen) != 0 ||
         o->proto->stats(&c, &r->before, err, errlen) != 0)
+        goto done;
+    if (align_start(o, &c, r, err, errlen) != 0)
         goto done;
     trace_rec rec;
     uint64_t t0 = 0, second = 0, n = 0, i = 0, start = 0;

@@ -38,6 +38,7 @@ typedef struct replay_result {
     uint64_t memory_limit;              /* the server's configured limit */
     client_stats before, after;         /* the server's statistics */
     double seconds;                     /* from the first request to the last reply */
+    uint64_t clock_origin_us;           /* unix time of the first request's schedule */
     pace pace;                          /* lag behind the schedule */
 } replay_result;
 

@@ -43,6 +43,10 @@ static void usage(FILE *f)
 "  Trace time drives every server clock (TTLs, LRU clocks, maintainer, automove, expire\n"
 "  cycle); requests of one trace second are spread evenly over it.\n"
 "  --time-scale K   server seconds per trace second (default 1)\n"
+"  --clock-origin T unix time (seconds, fractions allowed) at the first request: where\n"
+"                   the second and minute boundaries of Redis's LRU and LFU clocks\n"
+"                   fall (default 0: at a whole minute).  allocbench replay reports\n"
+"                   the one a live run had in its clock_origin column.\n"
 "\n"
 "Configurations (default: memcached and redis:policy=allkeys-lru)\n"
 "  memcached[:OPTS]  memcached 1.6.18 with its defaults:\n");
@@ -66,7 +70,7 @@ static void usage(FILE *f)
 "  --csv FILE       rows to FILE: workload,config,memory_limit,budget,requests,gets,hits,\n"
 "                   hit_ratio,byte_hit_ratio,sets,evictions,expired,live_objects,\n"
 "                   requested_bytes,counted_bytes,held_bytes,efficiency,pages_moved,\n"
-"                   requests_per_sec,refused,time_scale,seed\n"
+"                   requests_per_sec,refused,time_scale,seed,clock_origin\n"
 "  --svg FILE       miss-ratio curves: miss ratio against memory, one line per input and\n"
 "                   configuration (gnuplot; the data beside it as FILE.tsv)\n"
 "  --timeline-csv FILE  hit ratio over trace time (at most 60 spans) of every cell\n"
@@ -173,7 +177,7 @@ static void print_summary(const sim_cell *cells, const sim_result *res, size_t n
 
 int sim_main(int argc, char **argv)
 {
-    enum { O_BUDGET = 256, O_SCALE, O_NOFILL, O_SVG, O_TL_CSV, O_TL_SVG };
+    enum { O_BUDGET = 256, O_SCALE, O_NOFILL, O_SVG, O_TL_CSV, O_TL_SVG, O_ORIGIN };
     static const struct option opts[] = {
         {"trace", required_argument, NULL, 't'},     {"workload", required_argument, NULL, 'w'},
         {"config", required_argument, NULL, 'c'},    {"memory", required_argument, NULL, 'm'},
@@ -183,6 +187,7 @@ int sim_main(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},      {"csv", required_argument, NULL, 'o'},
         {"jobs", required_argument, NULL, 'j'},      {"quiet", no_argument, NULL, 'q'},
         {"svg", required_argument, NULL, O_SVG},
+        {"clock-origin", required_argument, NULL, O_ORIGIN},
         {"timeline-csv", required_argument, NULL, O_TL_CSV},
         {"timeline-svg", required_argument, NULL, O_TL_SVG},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
@@ -191,7 +196,7 @@ int sim_main(int argc, char **argv)
     size_t ntraces = 0, nworkloads = 0, nconfigs = 0, nmem = 0;
     uint64_t memory[MAX_MEMORY];
     unsigned long long requests = 0, seed = 1, jobs = 0;
-    double scale = 1.0;
+    double scale = 1.0, origin = 0;
     int no_fill = 0, quiet = 0, c;
     sim_budget budget = SIM_BUDGET_OWN;
     const char *csv = NULL, *svg = NULL, *tl_csv = NULL, *tl_svg = NULL;
@@ -232,6 +237,10 @@ int sim_main(int argc, char **argv)
                 return bad("--time-scale wants a positive number, got '%s'", optarg);
             break;
         case O_NOFILL: no_fill = 1; break;
+        case O_ORIGIN:
+            if (parse_double(optarg, &origin) != 0 || origin < 0 || origin > 1e11)
+                return bad("--clock-origin wants unix seconds, got '%s'", optarg);
+            break;
         case 'n':
             if (parse_count(optarg, &requests) != 0)
                 return bad("--requests wants a count, got '%s'", optarg);
@@ -320,6 +329,7 @@ int sim_main(int argc, char **argv)
                 cell->no_fill = no_fill;
                 cell->requests = requests ? requests : is_trace ? 0 : DEFAULT_REQUESTS;
                 cell->seed = seed;
+                cell->clock_origin_us = (uint64_t)(origin * 1e6 + 0.5);
             }
     }
     size_t failed = sim_cells(cells, ncells, (unsigned)jobs, quiet, res);

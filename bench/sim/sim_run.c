@@ -247,6 +247,7 @@ int sim_run_preset(const sim_preset *p, const char *opts, const sim_cell *c, sim
         .budget = c->budget,
         .seed = c->seed,
         .expect_keys = c->gen != NULL ? c->gen->keys * (c->gen->shift_at > 0 ? 2 : 1) : 0,
+        .clock_origin_us = c->clock_origin_us,
     };
     sim_source src;
     if (source_open(&src, c, err, errlen) != 0)

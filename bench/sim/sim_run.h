@@ -23,6 +23,7 @@ typedef struct sim_cell {
     int no_fill;                 /* 1: a missed get stores nothing */
     unsigned long long requests; /* stream: how many; trace: at most this many, 0 = all */
     uint64_t seed;
+    uint64_t clock_origin_us;    /* sim_params.clock_origin_us */
 } sim_cell;
 
 #define SIM_TIMELINE_POINTS 60

@@ -126,6 +126,56 @@ uint32_t rdict_find(rdict *d, uint64_t h)
     return 0;
 }
 
+size_t rdict_some_keys(rdict *d, rng *r, uint32_t *out, size_t count)
+{
+    uint64_t n = rdict_count(d);
+    if (n < count)
+        count = (size_t)n;
+    if (count == 0)
+        return 0;
+    uint64_t maxsteps = (uint64_t)count * 10;
+    for (size_t j = 0; j < count && rdict_rehashing(d); j++)
+        rdict_rehash(d, 1);
+    int tables = rdict_rehashing(d) ? 2 : 1;
+    uint64_t mask = d->size[0] - 1;
+    if (tables > 1 && mask < d->size[1] - 1)
+        mask = d->size[1] - 1;
+    uint64_t i = rng_next(r) & mask, emptylen = 0;
+    size_t stored = 0;
+    while (stored < count && maxsteps-- > 0) {
+        for (int t = 0; t < tables; t++) {
+            /* below rehashidx table 0 is empty; past the end of table 1 (a shrink)
+             * nothing is left below rehashidx either, so jump there */
+            if (tables == 2 && t == 0 && i < (uint64_t)d->rehashidx) {
+                if (i >= d->size[1])
+                    i = (uint64_t)d->rehashidx;
+                else
+                    continue;
+            }
+            if (i >= d->size[t])
+                continue;
+            uint32_t e = d->table[t][i];
+            if (e == 0) {
+                emptylen++;
+                if (emptylen >= 5 && emptylen > count) {
+                    i = rng_next(r) & mask;
+                    emptylen = 0;
+                }
+                continue;
+            }
+            emptylen = 0;
+            while (e != 0) {
+                out[stored++] = e - 1;
+                e = d->next[e - 1];
+                if (stored == count)
+                    return stored;
+            }
+        }
+        i = (i + 1) & mask;
+    }
+    return stored;
+}
+
 /* _dictExpandIfNeeded with dict_can_resize == DICT_RESIZE_ENABLE (the ratio-5 forced
  * growth only matters while a fork child avoids resizing). */
 static void expand_if_needed(rdict *d)

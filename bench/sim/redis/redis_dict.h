@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "alloc_api.h"
+#include "rng.h"
 
 #define RDICT_INITIAL_SIZE 4 /* DICT_HT_INITIAL_SIZE */
 #define RDICT_BUCKET_BYTES 8 /* sizeof(dictEntry *) */
@@ -76,6 +77,13 @@ uint32_t rdict_find(rdict *d, uint64_t h);
 int rdict_add(rdict *d, uint32_t slot);
 /* dictDelete / dictUnlink: unlinks the slot whose hash is h; its slot + 1, or 0. */
 uint32_t rdict_delete(rdict *d, uint64_t h);
+/* dictGetSomeKeys: up to `count` slots from consecutive buckets of both tables,
+ * starting at a random bucket, whole chains at a time (newest first), jumping to
+ * another random bucket after more than max(count, 4) empty ones in a row, and giving
+ * up after 10 x count buckets; first one rehash step per key asked for.  On a sparse
+ * table it often returns fewer than count: the eviction sampler then sees fewer
+ * candidates, as Redis's does.  Returns how many it wrote to out. */
+size_t rdict_some_keys(rdict *d, rng *r, uint32_t *out, size_t count);
 /* _dictExpand(d, size): 0 when a new table was installed. */
 int rdict_expand(rdict *d, uint64_t size);
 /* htNeedsResize (server.c): more than the initial size and under 10% full. */

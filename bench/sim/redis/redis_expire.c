@@ -101,7 +101,7 @@ void redis_cron(sim_server *s, uint64_t tick_us)
 {
     s->now_us = tick_us;
     s->now_ms = (int64_t)(tick_us / 1000);
-    s->lruclock = redis_lru_clock_of(s->now_ms);
+    s->lruclock = redis_lru_clock_of(s->now_ms + s->origin_ms);
     expire_cycle(s, 0);
     /* tryResizeHashTables, then incrementallyRehash (one dict per tick) */
     if (rdict_needs_resize(&s->main))

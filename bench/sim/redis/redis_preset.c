@@ -226,7 +226,8 @@ static int create(const char *opts, const sim_params *p, sim_server **out, char 
     /* serverCron first runs 1 ms after start-up, then every 1000/hz ms */
     s->cron_period_us = (uint64_t)(1000 / o.hz) * 1000;
     s->next_cron_us = 1000;
-    s->lruclock = redis_lru_clock_of(0);
+    s->origin_ms = (int64_t)(p->clock_origin_us / 1000);
+    s->lruclock = redis_lru_clock_of(s->origin_ms);
     s->held_refresh_bytes = s->maxmemory / 256 > 65536 ? s->maxmemory / 256 : 65536;
     s->held_last = o.je_base ? je_arena_active(&s->arena) : glibc_heap_held(&s->glibc);
     s->held_used_at = zm_used_memory(s->a);

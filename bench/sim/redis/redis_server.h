@@ -73,6 +73,7 @@ struct sim_server {
     /* clocks: server time in µs and ms since the replay began */
     uint64_t now_us;
     int64_t now_ms;
+    int64_t origin_ms; /* unix ms at server time 0 (sim_params.clock_origin_us) */
     uint64_t next_cron_us, cron_period_us;
     uint32_t lruclock;
 
