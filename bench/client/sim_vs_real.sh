@@ -101,16 +101,25 @@ for entry in "${TRACES[@]}"; do
             replay_all "$WORK/$name.csv" "$mb" 2 || status=1
             first=0
         fi
-        for cfg in memcached "${POLICIES[@]/#/redis:policy=}"; do
+        # each simulation takes the clock origin of the replay it is compared with,
+        # and keeps the replay's columns (the simulator's first 19, then clock_origin)
+        local_cfgs=(memcached "${POLICIES[@]/#/redis:policy=}")
+        for i in "${!local_cfgs[@]}"; do
+            cfg=${local_cfgs[$i]}
+            one=$WORK/one_${name}_${mb}_1_$i.csv
+            origin=$(awk -F, 'NR == 2 { print $NF }' "$one" 2>/dev/null)
             if "$AB" sim --trace "$WORK/$name.csv" --config "$cfg" --memory $((mb * 1048576)) \
-                   --csv "$WORK/sim_one.csv" 2>"$WORK/sim.err"; then
-                tail -n +2 "$WORK/sim_one.csv" | sed "s/^/sim,1,/" >>"$WORK/sim.csv"
-                tail -n +2 "$WORK/sim_one.csv" >>"$WORK/sim_rows.csv"
+                   --clock-origin "${origin:-0}" --csv "$WORK/sim_one.csv" 2>"$WORK/sim.err" \
+                   >/dev/null; then
+                awk -F, -v OFS=, 'NR > 1 { $20 = $23; NF = 20; print }' "$WORK/sim_one.csv" \
+                    >"$WORK/sim_cut.csv"
+                sed "s/^/sim,1,/" "$WORK/sim_cut.csv" >>"$WORK/sim.csv"
+                cat "$WORK/sim_cut.csv" >>"$WORK/sim_rows.csv"
             else
                 echo "allocbench sim --config $cfg on $name.csv failed: $(cat "$WORK/sim.err")" >&2
                 status=1
             fi
-            rm -f "$WORK/sim_one.csv"
+            rm -f "$WORK/sim_one.csv" "$WORK/sim_cut.csv"
         done
     done
 done
