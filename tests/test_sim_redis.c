@@ -1,9 +1,10 @@
 /* test_sim_redis.c - the redis preset of the simulator (sim_preset_redis) against the
  * rules of Redis 7.0.15: what each key costs on jemalloc, the keyspace tables, the
- * eviction policies, LFU, expiry; its shared policy modules (evict_pool, dense_set);
+ * eviction policies, LFU, expiry; its shared policy module (evict_pool);
  * and, in the suite "live", its baseline against a real redis-server. */
-#include "dense_set.h"
 #include "evict_pool.h"
+#include "rng.h"
+#include "redis/redis_dict.h"
 #include "redis/redis_sim.h"
 #include "sim.h"
 #include "test_support.h"
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jemalloc/jemalloc.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
@@ -829,42 +831,6 @@ START_TEST(test_evict_pool)
 }
 END_TEST
 
-START_TEST(test_dense_set)
-{
-    dset d;
-    ck_assert_int_eq(dset_init(&d, 4), 0);
-    ck_assert_int_eq(dset_reserve(&d, 1000), 0);
-    for (uint32_t i = 0; i < 1000; i += 2)
-        dset_add(&d, i);
-    dset_remove(&d, 10);
-    dset_remove(&d, 11); /* not a member */
-    ck_assert_uint_eq(dset_count(&d), 499);
-    ck_assert(!dset_has(&d, 10) && dset_has(&d, 12) && !dset_has(&d, 13));
-    char err[128];
-    ck_assert_int_eq(dset_check(&d, err, sizeof err), 0);
-    /* samples are distinct members; each member is drawn about equally often: 20,000
-     * samples of 5 from 499 give each about 200 (binomial sd about 14) */
-    rng r;
-    rng_seed(&r, 9, 0);
-    uint32_t out[5], hits[1000] = {0};
-    for (int round = 0; round < 20000; round++) {
-        ck_assert_uint_eq(dset_sample(&d, &r, out, 5), 5);
-        for (int i = 0; i < 5; i++) {
-            REQUIRE(dset_has(&d, out[i]));
-            for (int j = 0; j < i; j++)
-                REQUIRE(out[j] != out[i]);
-            hits[out[i]]++;
-        }
-    }
-    for (uint32_t i = 0; i < 1000; i++)
-        if (dset_has(&d, i))
-            EXPECT(hits[i] > 120 && hits[i] < 280, "member %u drawn %u times", i, hits[i]);
-    ck_assert_int_eq(dset_check(&d, err, sizeof err), 0);
-    ck_assert_uint_eq(dset_sample(&d, &r, out, 0), 0);
-    dset_free(&d);
-}
-END_TEST
-
 /* ---- speed (printed, never asserted) ---------------------------------------------- */
 
 /* A Zipf(1.0) cache-aside run: GET, and SET on a miss. */
@@ -1092,6 +1058,127 @@ START_TEST(test_baseline_live)
 }
 END_TEST
 
+/* ---- the dict's sampling walks (dictGetSomeKeys, dictGetRandomKey) -------------- */
+
+typedef struct small_dict {
+    alloc_t *a;
+    rdict d;
+    uint32_t next[64];
+    uint64_t hash[64];
+} small_dict;
+
+static void small_dict_open(small_dict *t)
+{
+    alloc_config c;
+    alloc_config_init(&c, "zmalloc");
+    c.zmalloc.base = "jemalloc";
+    c.thread_safe = 0;
+    ck_assert_int_eq(alloc_create(&c, &t->a), ALLOC_OK);
+    rdict_init(&t->d, t->a, NULL, NULL);
+    rdict_bind(&t->d, t->next, t->hash);
+}
+
+static void small_dict_close(small_dict *t)
+{
+    rdict_release(&t->d);
+    alloc_destroy(t->a);
+}
+
+/* Two keys in bucket 3 of a 4-bucket table: whatever bucket the walk starts at, it
+ * reaches bucket 3 within 4 steps (3 empty buckets never trigger the jump, which
+ * needs 5), and takes the chain from its head, where dictAdd put the newer key. */
+START_TEST(test_some_keys_chain_order)
+{
+    small_dict t;
+    small_dict_open(&t);
+    t.hash[0] = t.hash[1] = 3;
+    ck_assert_int_eq(rdict_add(&t.d, 0), 0);
+    ck_assert_int_eq(rdict_add(&t.d, 1), 0);
+    ck_assert_uint_eq(t.d.size[0], 4);
+    rng r;
+    rng_seed(&r, 5, 0);
+    for (int i = 0; i < 100; i++) {
+        uint32_t out[5];
+        ck_assert_uint_eq(rdict_some_keys(&t.d, &r, out, 5), 2);
+        ck_assert_uint_eq(out[0], 1);
+        ck_assert_uint_eq(out[1], 0);
+    }
+    small_dict_close(&t);
+}
+END_TEST
+
+/* 8 keys spread over 1024 buckets: a walk of at most 50 buckets (10 x 5) that jumps
+ * after 6 empty ones finds a key in a visited bucket with probability 8/1024, so it
+ * returns 50 x 8/1024 = 0.39 keys on average, far fewer than the 5 asked for.  On a
+ * full table (load 1) every walk returns 5. */
+START_TEST(test_some_keys_sparse_table)
+{
+    small_dict t;
+    small_dict_open(&t);
+    ck_assert_int_eq(rdict_expand(&t.d, 1024), 0);
+    for (uint32_t i = 0; i < 8; i++) {
+        t.hash[i] = (uint64_t)i * 128;
+        ck_assert_int_eq(rdict_add(&t.d, i), 0);
+    }
+    rng r;
+    rng_seed(&r, 6, 0);
+    uint64_t got = 0;
+    for (int i = 0; i < 2000; i++) {
+        uint32_t out[5];
+        size_t n = rdict_some_keys(&t.d, &r, out, 5);
+        ck_assert_uint_le(n, 5);
+        for (size_t j = 0; j < n; j++)
+            ck_assert_uint_lt(out[j], 8);
+        got += n;
+    }
+    double mean = (double)got / 2000;
+    ck_assert_msg(mean > 0.2 && mean < 0.7, "mean keys per walk %.3f, expected about 0.39", mean);
+    small_dict_close(&t);
+
+    small_dict_open(&t);
+    for (uint32_t i = 0; i < 64; i++) {
+        t.hash[i] = i;
+        ck_assert_int_eq(rdict_add(&t.d, i), 0);
+    }
+    while (rdict_rehashing(&t.d))
+        rdict_rehash(&t.d, 100);
+    ck_assert_uint_eq(t.d.size[0], 64);
+    for (int i = 0; i < 200; i++) {
+        uint32_t out[5];
+        ck_assert_uint_eq(rdict_some_keys(&t.d, &r, out, 5), 5);
+    }
+    small_dict_close(&t);
+}
+END_TEST
+
+/* dictGetRandomKey picks a non-empty bucket, then a member of its chain: with one key
+ * alone in bucket 0 and three sharing bucket 1, the lone key comes up half the time
+ * and each of the three a sixth.  60,000 draws: within 5 standard deviations. */
+START_TEST(test_random_key_bucket_bias)
+{
+    small_dict t;
+    small_dict_open(&t);
+    t.hash[0] = 0;
+    t.hash[1] = t.hash[2] = t.hash[3] = 1;
+    for (uint32_t i = 0; i < 4; i++)
+        ck_assert_int_eq(rdict_add(&t.d, i), 0);
+    ck_assert_uint_eq(t.d.size[0], 4);
+    rng r;
+    rng_seed(&r, 7, 0);
+    uint64_t count[4] = {0};
+    const int n = 60000;
+    for (int i = 0; i < n; i++)
+        count[rdict_random_key(&t.d, &r)]++;
+    double sd_half = sqrt(n * 0.5 * 0.5), sd_sixth = sqrt(n * (1.0 / 6) * (5.0 / 6));
+    ck_assert_msg(fabs((double)count[0] - n / 2.0) < 5 * sd_half, "lone key %llu",
+                  (unsigned long long)count[0]);
+    for (int k = 1; k < 4; k++)
+        ck_assert_msg(fabs((double)count[k] - n / 6.0) < 5 * sd_sixth, "key %d: %llu", k,
+                      (unsigned long long)count[k]);
+    small_dict_close(&t);
+}
+END_TEST
+
 static Suite *redis_suite(void)
 {
     Suite *s = suite_create("redis");
@@ -1102,6 +1189,9 @@ static Suite *redis_suite(void)
     tcase_add_test(tc, test_overwrite);
     tcase_add_test(tc, test_bucket_doubling);
     tcase_add_test(tc, test_doubling_postponed);
+    tcase_add_test(tc, test_some_keys_chain_order);
+    tcase_add_test(tc, test_some_keys_sparse_table);
+    tcase_add_test(tc, test_random_key_bucket_bias);
     suite_add_tcase(s, tc);
     tc = tcase_create("policy");
     tcase_set_timeout(tc, 300);
@@ -1121,7 +1211,6 @@ static Suite *redis_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("modules");
     tcase_add_test(tc, test_evict_pool);
-    tcase_add_test(tc, test_dense_set);
     suite_add_tcase(s, tc);
     tc = tcase_create("speed");
     tcase_set_timeout(tc, 300);

@@ -1,5 +1,5 @@
 # The redis preset of the simulator: Redis 7.0.15's keyspace, eviction and expiry over
-# a zmalloc instance.  Its eviction pool and sampled key set are policy modules in
+# a zmalloc instance.  Its eviction pool is a policy module in
 # bench/sim/policy, shared with other stores.
 list(APPEND KVBENCH_SIM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/redis_preset.c

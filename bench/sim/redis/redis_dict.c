@@ -176,6 +176,29 @@ size_t rdict_some_keys(rdict *d, rng *r, uint32_t *out, size_t count)
     return stored;
 }
 
+uint32_t rdict_random_key(rdict *d, rng *r)
+{
+    rdict_step(d);
+    uint32_t e;
+    if (rdict_rehashing(d)) {
+        uint64_t s0 = d->size[0], from = (uint64_t)d->rehashidx;
+        do {
+            uint64_t h = from + rng_below(r, rdict_slots(d) - from);
+            e = h >= s0 ? d->table[1][h - s0] : d->table[0][h];
+        } while (e == 0);
+    } else {
+        do
+            e = d->table[0][rng_next(r) & (d->size[0] - 1)];
+        while (e == 0);
+    }
+    uint64_t len = 0;
+    for (uint32_t x = e; x != 0; x = d->next[x - 1])
+        len++;
+    for (uint64_t k = rng_below(r, len); k > 0; k--)
+        e = d->next[e - 1];
+    return e - 1;
+}
+
 /* _dictExpandIfNeeded with dict_can_resize == DICT_RESIZE_ENABLE (the ratio-5 forced
  * growth only matters while a fork child avoids resizing). */
 static void expand_if_needed(rdict *d)

@@ -84,6 +84,10 @@ uint32_t rdict_delete(rdict *d, uint64_t h);
  * table it often returns fewer than count: the eviction sampler then sees fewer
  * candidates, as Redis's does.  Returns how many it wrote to out. */
 size_t rdict_some_keys(rdict *d, rng *r, uint32_t *out, size_t count);
+/* dictGetRandomKey: a random non-empty bucket (of both tables past rehashidx while
+ * rehashing), then a random entry of its chain, after one rehash step: keys in short
+ * chains are likelier than in long ones, as in Redis.  The dict must not be empty. */
+uint32_t rdict_random_key(rdict *d, rng *r);
 /* _dictExpand(d, size): 0 when a new table was installed. */
 int rdict_expand(rdict *d, uint64_t size);
 /* htNeedsResize (server.c): more than the initial size and under 10% full. */

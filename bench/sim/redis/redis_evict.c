@@ -114,12 +114,10 @@ static int pool_alive(void *ud, uint64_t id)
 static uint32_t choose_victim(sim_server *s)
 {
     rdict *d = allkeys(s) ? &s->main : &s->expires;
-    dset *set = allkeys(s) ? &s->all : &s->vol;
     if (s->o.policy == REDIS_ALLKEYS_RANDOM || s->o.policy == REDIS_VOLATILE_RANDOM) {
         if (rdict_count(d) == 0)
             return REDIS_SLOT_NONE;
-        rdict_step(d); /* dictGetRandomKey */
-        return dset_pick(set, &s->rng);
+        return rdict_random_key(d, &s->rng);
     }
     victim_probe v = {s, d, REDIS_SLOT_NONE};
     for (;;) {

@@ -37,8 +37,7 @@ int rks_grow(sim_server *s)
         grow_array((void **)&s->hash, sizeof *s->hash, s->cap, n) != 0 ||
         grow_array((void **)&s->main_next, sizeof *s->main_next, s->cap, n) != 0 ||
         grow_array((void **)&s->exp_next, sizeof *s->exp_next, s->cap, n) != 0 ||
-        grow_array((void **)&s->free_slot, sizeof *s->free_slot, s->cap, n) != 0 ||
-        dset_reserve(&s->all, n) != 0 || dset_reserve(&s->vol, n) != 0)
+        grow_array((void **)&s->free_slot, sizeof *s->free_slot, s->cap, n) != 0)
         return -1;
     s->cap = n;
     rdict_bind(&s->main, s->main_next, s->hash);
@@ -174,7 +173,6 @@ uint32_t rks_add(sim_server *s, uint64_t id, uint64_t h, uint32_t ksize, uint32_
     k->lru = redis_new_lru(s);
     k->live = 1;
     s->pend_obj = s->pend_vsds = NULL;
-    dset_add(&s->all, slot);
     s->requested += (uint64_t)ksize + vsize;
     return slot;
 }
@@ -202,7 +200,6 @@ static void drop_ttl(sim_server *s, uint32_t slot)
     if (k->xentry != NULL) {
         zm_free_sized(s->a, k->xentry, LAYOUT_DICT_ENTRY);
         k->xentry = NULL;
-        dset_remove(&s->vol, slot);
     }
 }
 
@@ -226,7 +223,6 @@ int rks_set_ttl(sim_server *s, uint32_t slot, int64_t when_ms)
         return -1;
     }
     k->expire_ms = when_ms;
-    dset_add(&s->vol, slot);
     return 0;
 }
 
@@ -240,7 +236,6 @@ int rks_delete(sim_server *s, uint64_t h)
     redis_key *k = &s->key[slot];
     if (x != 0)
         drop_ttl(s, slot);
-    dset_remove(&s->all, slot);
     s->requested -= (uint64_t)k->ksize + k->vsize;
     value_free(s, k->obj, k->vsds, k->vsize);
     zm_free_sized(s->a, k->ksds, layout_sds_size(k->ksize));

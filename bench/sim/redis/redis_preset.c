@@ -1,7 +1,7 @@
 /* redis_preset.c - sim_preset_redis: Redis 7.0.15 as a cache (`SET key value [EX
  * ttl]`, GET, DEL on db 0), its options, its life cycle and the look inside it that
  * tests use.  The policy modules are redis_keyspace.c, redis_evict.c (with
- * evict_pool.c and dense_set.c), redis_expire.c and redis_mem.c. */
+ * ../policy/evict_pool.c), redis_expire.c and redis_mem.c. */
 #include "redis_server.h"
 
 #include "bench_error.h"
@@ -161,8 +161,6 @@ static void destroy(sim_server *s)
     mvec_free(s->main_next, s->cap * sizeof *s->main_next);
     mvec_free(s->exp_next, s->cap * sizeof *s->exp_next);
     mvec_free(s->free_slot, s->cap * sizeof *s->free_slot);
-    dset_free(&s->all);
-    dset_free(&s->vol);
     mvec_free(s->sample, s->o.samples * sizeof *s->sample);
     mvec_free(s, sizeof *s);
 }
@@ -212,7 +210,7 @@ static int create(const char *opts, const sim_params *p, sim_server **out, char 
     rdict_init(&s->expires, s->a, redis_expand_allowed, s);
     evpool_init(&s->pool);
     s->sample = mvec_alloc(o.samples * sizeof *s->sample);
-    if (s->sample == NULL || dset_init(&s->all, 1) != 0 || dset_init(&s->vol, 1) != 0) {
+    if (s->sample == NULL) {
         destroy(s);
         return bench_error(err, errlen, "redis: out of memory for the key tables");
     }
@@ -399,8 +397,6 @@ static int check_key(const sim_server *s, uint32_t slot, char *err, size_t errle
     const redis_key *k = &s->key[slot];
     if (s->hash[slot] != rks_hash(s, k->id))
         return bench_error(err, errlen, "redis: slot %u's hash is not its key's", slot);
-    if (!dset_has(&s->all, slot) || dset_has(&s->vol, slot) != (k->xentry != NULL))
-        return bench_error(err, errlen, "redis: slot %u's sampling sets disagree with it", slot);
     if (check_block(s, k->entry, LAYOUT_DICT_ENTRY, "dict entry", slot, err, errlen) ||
         check_block(s, k->ksds, layout_sds_size(k->ksize), "key sds", slot, err, errlen))
         return -1;
@@ -441,9 +437,8 @@ int redis_sim_check(sim_server *s, char *err, size_t errlen)
     for (uint32_t slot = 0; slot < s->top; slot++) {
         const redis_key *k = &s->key[slot];
         if (!k->live) {
-            if (seen[slot] || seen_x[slot] || dset_has(&s->all, slot) ||
-                dset_has(&s->vol, slot)) {
-                bench_error(err, errlen, "redis: free slot %u is still in a dict or set", slot);
+            if (seen[slot] || seen_x[slot]) {
+                bench_error(err, errlen, "redis: free slot %u is still in a dict", slot);
                 goto out;
             }
             continue;
@@ -461,13 +456,11 @@ int redis_sim_check(sim_server *s, char *err, size_t errlen)
         requested += (uint64_t)k->ksize + k->vsize;
         counted += rks_counted(s, slot);
     }
-    if (live != rdict_count(&s->main) || live != dset_count(&s->all) ||
-        with_ttl != rdict_count(&s->expires) || with_ttl != dset_count(&s->vol)) {
+    if (live != rdict_count(&s->main) || with_ttl != rdict_count(&s->expires)) {
         bench_error(err, errlen, "redis: %llu live keys (%llu with a TTL) but the dicts hold "
-                    "%llu (%llu) and the sets %zu (%zu)", (unsigned long long)live,
-                    (unsigned long long)with_ttl, (unsigned long long)rdict_count(&s->main),
-                    (unsigned long long)rdict_count(&s->expires), dset_count(&s->all),
-                    dset_count(&s->vol));
+                    "%llu (%llu)", (unsigned long long)live, (unsigned long long)with_ttl,
+                    (unsigned long long)rdict_count(&s->main),
+                    (unsigned long long)rdict_count(&s->expires));
         goto out;
     }
     if (requested != s->requested) {
@@ -480,8 +473,6 @@ int redis_sim_check(sim_server *s, char *err, size_t errlen)
                     "arrays count %llu", zm_used_memory(s->a), (unsigned long long)counted);
         goto out;
     }
-    if (dset_check(&s->all, err, errlen) != 0 || dset_check(&s->vol, err, errlen) != 0)
-        goto out;
     if (evpool_check(&s->pool) != 0) {
         bench_error(err, errlen, "redis: the eviction pool is out of order");
         goto out;

@@ -8,7 +8,6 @@
 #include <stdint.h>
 
 #include "alloc_api.h"
-#include "dense_set.h"
 #include "evict_pool.h"
 #include "glibc_heap.h"
 #include "je_arena.h"
@@ -65,7 +64,6 @@ struct sim_server {
     uint64_t salt;
 
     rdict main, expires;
-    dset all, vol; /* live slots; slots with a TTL */
     evpool pool;
     uint32_t *sample; /* maxmemory-samples slots */
     rng rng;

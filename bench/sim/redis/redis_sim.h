@@ -62,7 +62,7 @@ long redis_sim_key_lru(sim_server *s, uint64_t key);
 int redis_sim_key_lfu(sim_server *s, uint64_t key);
 /* Checks every invariant: used_memory == baseline + the counted size of every block of
  * every live key + both dicts' bucket arrays; every live slot in the main dict once,
- * in the expires dict once exactly when it has a TTL; the dense sets and the sums
+ * in the expires dict once exactly when it has a TTL; the sums
  * agree; the dicts' and the pool's own invariants.  0 ok, -1 with a sentence in err. */
 int redis_sim_check(sim_server *s, char *err, size_t errlen);
 
