@@ -68,6 +68,17 @@ typedef struct sim_stats {
     uint64_t held_bytes;      /* bytes the allocator holds from the system: slab pages
                                  and large blocks; jemalloc's active pages (or glibc's
                                  arena) plus the baseline */
+    /* Where counted_bytes go:
+     *   counted = requested + structure + rounding + free
+     * structure: what the server adds to the objects and its own tables (memcached's
+     *   item header, key NUL, value CRLF and CAS; Redis's dict entries, robj, sds
+     *   headers, bucket arrays and the empty server's baseline); rounding: what size
+     *   classes add (a slab chunk beyond its item; a jemalloc class beyond its block);
+     * free: counted bytes serving no object (memcached's free chunks and page tails;
+     *   0 for Redis, which counts only blocks in use).  held - counted is what the
+     *   allocator holds beyond the server's count (jemalloc's unused space in its
+     *   active pages; 0 for memcached, whose count is its pages). */
+    uint64_t structure_bytes, rounding_bytes;
     uint64_t pages_moved;     /* memcached: pages moved by automove (to the pool and
                                  between classes); Redis: 0 */
     uint64_t refused;         /* stores refused for lack of memory */

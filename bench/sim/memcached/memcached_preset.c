@@ -135,6 +135,15 @@ static void mc_stats(sim_server *s, sim_stats *out)
 {
     slab_totals t;
     slab_totals_get(s->a, &t);
+    /* items' bytes (memcached's sizes_bytes) and the chunks they take */
+    uint64_t item_bytes = 0, chunk_bytes = 0;
+    for (unsigned c = 1; c <= s->nclasses; c++) {
+        for (int g = 0; g < MC_SEGS; g++)
+            item_bytes += s->cls[c].lru[g].bytes;
+        slab_class_info ci;
+        if (slab_class_get(s->a, c, &ci) == 0)
+            chunk_bytes += (uint64_t)ci.used_chunks * ci.chunk_size;
+    }
     *out = (sim_stats){
         .evictions = s->n.evicted,
         .expired = s->n.reclaimed + s->n.crawler_reclaimed + s->n.get_expired,
@@ -144,6 +153,8 @@ static void mc_stats(sim_server *s, sim_stats *out)
         .held_bytes = t.total_malloced + t.large_bytes,
         .pages_moved = s->n.slabs_moved,
         .refused = s->n.refused,
+        .structure_bytes = item_bytes - s->n.requested,
+        .rounding_bytes = chunk_bytes > item_bytes ? chunk_bytes - item_bytes : 0,
     };
 }
 

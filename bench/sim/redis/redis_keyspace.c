@@ -86,6 +86,13 @@ int rks_value_new(sim_server *s, uint32_t vsize)
     return 0;
 }
 
+/* What a value's blocks ask zmalloc for. */
+static uint64_t value_asked(uint32_t vsize)
+{
+    return vsize <= LAYOUT_EMBSTR_MAX ? embstr_size(vsize)
+                                      : LAYOUT_ROBJ + layout_sds_size(vsize);
+}
+
 static void value_free(sim_server *s, void *obj, void *vsds, uint32_t vsize)
 {
     if (vsds != NULL) {
@@ -174,6 +181,7 @@ uint32_t rks_add(sim_server *s, uint64_t id, uint64_t h, uint32_t ksize, uint32_
     k->live = 1;
     s->pend_obj = s->pend_vsds = NULL;
     s->requested += (uint64_t)ksize + vsize;
+    s->asked += LAYOUT_DICT_ENTRY + layout_sds_size(ksize) + value_asked(vsize);
     return slot;
 }
 
@@ -187,6 +195,7 @@ void rks_overwrite(sim_server *s, uint32_t slot, uint32_t vsize)
         lru = k->lru;
     value_free(s, k->obj, k->vsds, k->vsize);
     s->requested += (uint64_t)vsize - k->vsize;
+    s->asked += value_asked(vsize) - value_asked(k->vsize);
     k->obj = s->pend_obj;
     k->vsds = s->pend_vsds;
     k->vsize = vsize;
@@ -200,6 +209,7 @@ static void drop_ttl(sim_server *s, uint32_t slot)
     if (k->xentry != NULL) {
         zm_free_sized(s->a, k->xentry, LAYOUT_DICT_ENTRY);
         k->xentry = NULL;
+        s->asked -= LAYOUT_DICT_ENTRY;
     }
 }
 
@@ -223,6 +233,7 @@ int rks_set_ttl(sim_server *s, uint32_t slot, int64_t when_ms)
         return -1;
     }
     k->expire_ms = when_ms;
+    s->asked += LAYOUT_DICT_ENTRY;
     return 0;
 }
 
@@ -237,11 +248,19 @@ int rks_delete(sim_server *s, uint64_t h)
     if (x != 0)
         drop_ttl(s, slot);
     s->requested -= (uint64_t)k->ksize + k->vsize;
+    s->asked -= LAYOUT_DICT_ENTRY + layout_sds_size(k->ksize) + value_asked(k->vsize);
     value_free(s, k->obj, k->vsds, k->vsize);
     zm_free_sized(s->a, k->ksds, layout_sds_size(k->ksize));
     zm_free_sized(s->a, k->entry, LAYOUT_DICT_ENTRY);
     slot_release(s, slot);
     return 1;
+}
+
+uint64_t rks_asked(const sim_server *s, uint32_t slot)
+{
+    const redis_key *k = &s->key[slot];
+    return LAYOUT_DICT_ENTRY + layout_sds_size(k->ksize) + value_asked(k->vsize) +
+           (k->xentry != NULL ? LAYOUT_DICT_ENTRY : 0);
 }
 
 uint64_t rks_counted(const sim_server *s, uint32_t slot)

@@ -300,6 +300,8 @@ static int del(sim_server *s, uint64_t key)
     return rks_delete(s, h);
 }
 
+static uint64_t table_bytes(const sim_server *s, const rdict *d);
+
 static void stats(sim_server *s, sim_stats *out)
 {
     memset(out, 0, sizeof *out);
@@ -309,6 +311,12 @@ static void stats(sim_server *s, sim_stats *out)
     out->requested_bytes = s->requested;
     out->counted_bytes = redis_used(s);
     out->held_bytes = redis_held_now(s);
+    /* blocks count at their jemalloc class: what a class adds beyond the asked size is
+     * rounding; the rest beyond key + value is Redis's own (per-key structures, bucket
+     * arrays, the baseline) */
+    uint64_t blocks = zm_used_memory(s->a) - table_bytes(s, &s->main) - table_bytes(s, &s->expires);
+    out->rounding_bytes = blocks > s->asked ? blocks - s->asked : 0;
+    out->structure_bytes = out->counted_bytes - out->requested_bytes - out->rounding_bytes;
     out->refused = s->refused;
 }
 
@@ -433,7 +441,7 @@ int redis_sim_check(sim_server *s, char *err, size_t errlen)
         rdict_check(&s->expires, seen_x, err, errlen) != 0)
         goto out;
     uint64_t counted = table_bytes(s, &s->main) + table_bytes(s, &s->expires);
-    uint64_t live = 0, with_ttl = 0, requested = 0;
+    uint64_t live = 0, with_ttl = 0, requested = 0, asked = 0;
     for (uint32_t slot = 0; slot < s->top; slot++) {
         const redis_key *k = &s->key[slot];
         if (!k->live) {
@@ -454,6 +462,7 @@ int redis_sim_check(sim_server *s, char *err, size_t errlen)
         live++;
         with_ttl += k->xentry != NULL;
         requested += (uint64_t)k->ksize + k->vsize;
+        asked += rks_asked(s, slot);
         counted += rks_counted(s, slot);
     }
     if (live != rdict_count(&s->main) || with_ttl != rdict_count(&s->expires)) {
@@ -461,6 +470,11 @@ int redis_sim_check(sim_server *s, char *err, size_t errlen)
                     "%llu (%llu)", (unsigned long long)live, (unsigned long long)with_ttl,
                     (unsigned long long)rdict_count(&s->main),
                     (unsigned long long)rdict_count(&s->expires));
+        goto out;
+    }
+    if (asked != s->asked) {
+        bench_error(err, errlen, "redis: asked bytes %llu, the keys' blocks ask %llu",
+                    (unsigned long long)s->asked, (unsigned long long)asked);
         goto out;
     }
     if (requested != s->requested) {

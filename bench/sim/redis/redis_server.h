@@ -90,6 +90,7 @@ struct sim_server {
     void *pend_obj, *pend_vsds;
 
     uint64_t evicted, expired, refused, requested;
+    uint64_t asked; /* sum of the sizes the live keys' blocks asked zmalloc for */
 };
 
 /* redis_keyspace.c: db.c's operations, each with the dict lookups (and so the rehash
@@ -115,6 +116,7 @@ int rks_delete(sim_server *s, uint64_t h);
 int rks_expire_if_needed(sim_server *s, uint64_t h);
 void rks_touch(sim_server *s, uint32_t slot);
 uint64_t rks_counted(const sim_server *s, uint32_t slot); /* zmalloc bytes of its blocks */
+uint64_t rks_asked(const sim_server *s, uint32_t slot);   /* what its blocks asked for */
 void rks_free_all(sim_server *s);
 
 /* redis_evict.c */
