@@ -16,7 +16,7 @@ PACKAGES := cmake make gcc g++ pkg-config libc6-dev \
             memcached redis-server gnuplot-nox libmimalloc-dev libgoogle-perftools-dev \
             clang libclang-rt-14-dev valgrind
 
-.PHONY: all deps build test test-debug test-asan test-tsan fuzz bench release install clean factor-cachelib sim-vs-real
+.PHONY: all deps build test test-debug test-asan test-tsan fuzz bench release install clean factor-cachelib sim-report sim-vs-real
 
 all: build
 
@@ -99,7 +99,37 @@ bench: release
 	$(ALLOCBENCH) report --out $(RESULTS)
 	$(MAKE) --no-print-directory factor-etc factor-redis-strings factor-cachelib
 	cmake --build $(RELEASE_DIR) --target bench_throughput
+	$(MAKE) --no-print-directory sim-report
 	$(MAKE) --no-print-directory sim-vs-real
+
+# Hit ratio at equal memory: miss-ratio curves of both styles on built-in streams and the
+# shipped sample trace, under both budgets (own: what each server counts; held: what the
+# allocator holds), then a phase shift's hit ratio over time with memcached's automove
+# on and off.  Appends its verdict to results/README.md (written by `report` above).
+SIM_CONFIGS := --config memcached --config memcached:lru=flat \
+               --config redis:policy=allkeys-lru --config redis:policy=allkeys-lfu
+SIM_STREAMS := --workload zipf:0.9,keys=500k --workload zipf:0.7,keys=200k,values=100-2000
+sim-report: release
+	@mkdir -p $(RESULTS) && rm -f $(RESULTS)/sim_*.csv
+	@for b in own held; do \
+	  $(ALLOCBENCH) sim $(SIM_STREAMS) $(SIM_CONFIGS) --memory 4m:256m:16 --budget $$b \
+	      --quiet --csv $(RESULTS)/sim_$$b.csv --svg $(RESULTS)/sim_mrc_$$b.svg \
+	      --readme $(RESULTS)/README.md \
+	      --title "Hit ratio at equal memory: built-in streams, budget $$b" || exit 1; \
+	  $(ALLOCBENCH) sim --trace bench/data/sample_trace.csv $(SIM_CONFIGS) \
+	      --memory 64k:2m:8 --budget $$b --quiet --csv $(RESULTS)/sim_sample_$$b.csv \
+	      --svg $(RESULTS)/sim_mrc_sample_$$b.svg --readme $(RESULTS)/README.md \
+	      --title "Hit ratio at equal memory: the sample trace, budget $$b" || exit 1; \
+	done
+	$(ALLOCBENCH) sim --workload phase-shift:0.9,keys=200k --requests 2m --memory 32m \
+	    --config memcached --config memcached:automove=0 --config redis:policy=allkeys-lru \
+	    --quiet --csv $(RESULTS)/sim_shift.csv --timeline-csv $(RESULTS)/sim_timeline.csv \
+	    --timeline-svg $(RESULTS)/sim_timeline.svg
+	@{ head -n 1 $(RESULTS)/sim_own.csv; for f in own held sample_own sample_held shift; do \
+	     tail -n +2 $(RESULTS)/sim_$$f.csv; done; } > $(RESULTS)/sim.csv
+	@rm -f $(RESULTS)/sim_own.csv $(RESULTS)/sim_held.csv $(RESULTS)/sim_sample_*.csv \
+	    $(RESULTS)/sim_shift.csv
+	@echo "wrote $(RESULTS)/sim.csv, sim_mrc_*.svg, sim_timeline.{csv,svg}"
 
 # Traces replayed, paced, on memcached and Redis (started on 127.0.0.1 and stopped by
 # the script) and simulated: results/sim_vs_real.csv, both sides row by row (about 5

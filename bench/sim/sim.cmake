@@ -9,7 +9,8 @@ set(KVBENCH_SIM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/sim_cells.c
   ${CMAKE_CURRENT_LIST_DIR}/sim_cmd.c
   ${CMAKE_CURRENT_LIST_DIR}/../reports/sim_report.c
-  ${CMAKE_CURRENT_LIST_DIR}/../reports/sim_plot.c)
+  ${CMAKE_CURRENT_LIST_DIR}/../reports/sim_plot.c
+  ${CMAKE_CURRENT_LIST_DIR}/../reports/sim_readme.c)
 include(${CMAKE_CURRENT_LIST_DIR}/memcached/memcached.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/redis/redis.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/../client/client.cmake OPTIONAL)

@@ -78,6 +78,9 @@ static void usage(FILE *f)
 "                   configuration (gnuplot; the data beside it as FILE.tsv)\n"
 "  --timeline-csv FILE  hit ratio over trace time (at most 60 spans) of every cell\n"
 "  --timeline-svg FILE  the same as a plot, one line per cell\n"
+"  --readme FILE    append the verdict in Markdown: per input, the best of each style\n"
+"                   at each budget, the gap in points, and bytes per object\n"
+"  --title TEXT     heading of that section\n"
 "  A summary table goes to stdout.\n"
 "  --seed S         seed of built-in streams and of every random choice (default 1)\n"
 "  --jobs N         cells at once (default: online CPUs)\n"
@@ -180,7 +183,7 @@ static void print_summary(const sim_cell *cells, const sim_result *res, size_t n
 
 int sim_main(int argc, char **argv)
 {
-    enum { O_BUDGET = 256, O_SCALE, O_NOFILL, O_SVG, O_TL_CSV, O_TL_SVG, O_ORIGIN };
+    enum { O_BUDGET = 256, O_SCALE, O_NOFILL, O_SVG, O_TL_CSV, O_TL_SVG, O_ORIGIN, O_README, O_TITLE };
     static const struct option opts[] = {
         {"trace", required_argument, NULL, 't'},     {"workload", required_argument, NULL, 'w'},
         {"config", required_argument, NULL, 'c'},    {"memory", required_argument, NULL, 'm'},
@@ -191,6 +194,8 @@ int sim_main(int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'},      {"quiet", no_argument, NULL, 'q'},
         {"svg", required_argument, NULL, O_SVG},
         {"clock-origin", required_argument, NULL, O_ORIGIN},
+        {"readme", required_argument, NULL, O_README},
+        {"title", required_argument, NULL, O_TITLE},
         {"timeline-csv", required_argument, NULL, O_TL_CSV},
         {"timeline-svg", required_argument, NULL, O_TL_SVG},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
@@ -202,7 +207,8 @@ int sim_main(int argc, char **argv)
     double scale = 1.0, origin = 0;
     int no_fill = 0, quiet = 0, c;
     sim_budget budget = SIM_BUDGET_OWN;
-    const char *csv = NULL, *svg = NULL, *tl_csv = NULL, *tl_svg = NULL;
+    const char *csv = NULL, *svg = NULL, *tl_csv = NULL, *tl_svg = NULL, *readme = NULL,
+               *title = NULL;
     char err[320];
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:w:c:m:n:s:o:j:qh", opts, NULL)) != -1) {
@@ -256,6 +262,8 @@ int sim_main(int argc, char **argv)
         case O_SVG: svg = optarg; break;
         case O_TL_CSV: tl_csv = optarg; break;
         case O_TL_SVG: tl_svg = optarg; break;
+        case O_README: readme = optarg; break;
+        case O_TITLE: title = optarg; break;
         case 'j':
             if (parse_count(optarg, &jobs) != 0 || jobs == 0 || jobs > 256)
                 return bad("--jobs wants a count in 1..256, got '%s'", optarg);
@@ -373,6 +381,8 @@ int sim_main(int argc, char **argv)
     if (svg != NULL && sim_plot_mrc(svg, cells, res, ncells) != 0)
         failed++;
     if (tl_svg != NULL && sim_plot_timeline(tl_svg, cells, res, ncells) != 0)
+        failed++;
+    if (readme != NULL && sim_readme_append(readme, title, cells, res, ncells) != 0)
         failed++;
     print_summary(cells, res, ncells);
     free(specs), free(cells), free(res), free(names);

@@ -84,4 +84,11 @@ void sim_timeline_rows(FILE *f, const sim_cell *c, const sim_row *r);
 int sim_plot_mrc(const char *svg, const sim_cell *cells, const sim_result *res, size_t n);
 int sim_plot_timeline(const char *svg, const sim_cell *cells, const sim_result *res, size_t n);
 
+/* Appends to the Markdown file `path` (under a "### title" heading when title is not
+ * NULL), per input: the best memcached-style and Redis-style hit ratio at each budget
+ * and their difference in points, then the bytes per object of every configuration at
+ * the budget where the styles differ most.  Cells grouped by input.  0 ok, -1. */
+int sim_readme_append(const char *path, const char *title, const sim_cell *cells,
+                      const sim_result *res, size_t n);
+
 #endif /* KVBENCH_SIM_RUN_H */
