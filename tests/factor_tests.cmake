@@ -3,6 +3,8 @@ if(KVALLOC_BUILD_BENCH AND EXISTS ${PROJECT_SOURCE_DIR}/bench/factor/CMakeLists.
   kvalloc_check_test(test_factor LIBS kvbench_factor kvalloc TIMEOUT 300)
   target_compile_definitions(test_factor PRIVATE
     KVALLOC_DEFAULT_DATA_DIR="${KVALLOC_DATA_DIR_DEFAULT}")
+  # --by hit-ratio: the sweep replayed on the simulator's memcached preset
+  kvalloc_check_test(test_factor_hr LIBS kvbench_factor kvbench kvalloc TIMEOUT 300)
 endif()
 
 # Both suites that can read the CacheLib data, run as a clone on its own would run

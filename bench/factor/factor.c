@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fill_hist.h"
+#include "hit_ratio.h"
 #include "report.h"
 
 #include "trace.h"     /* trace_size_hist: the harness's trace reader */
@@ -18,10 +20,11 @@
 typedef struct cli {
     factor_opts o;
     const char *sizes, *trace, *workload, *csv, *curve_csv, *svg;
-    int item_memcached;
+    int item_memcached, item_given;
     size_t key_size;
-    unsigned long long ops, seed;
+    unsigned long long ops, seed, jobs;
     int memory_given;
+    const char *by; /* NULL, "chunk", "memory" or "hit-ratio" */
 } cli;
 
 static void usage(FILE *out)
@@ -42,10 +45,23 @@ static void usage(FILE *out)
             "  --min-chunk B | -n N       first class before alignment (default 96 = 48+n)\n"
             "  --page B --chunk-max B --max-classes N (default 1 MiB, 512 KiB, 63)\n"
             "  --memory B        cache size for memory efficiency (default 64m; given,\n"
-            "                    the best factor is chosen by memory efficiency)\n"
+            "                    the best factor is chosen by memory efficiency unless\n"
+            "                    --by says otherwise); with --by hit-ratio, memcached's -m\n"
             "  --optimal K       also print the optimal table of K classes\n"
+            "  --by chunk|memory|hit-ratio  what picks the best factor (default: chunk\n"
+            "                    efficiency, memory efficiency when --memory is given)\n"
+            "hit ratio (--by hit-ratio, needs --trace):\n"
+            "                    replays the trace, cache-aside, on the simulator's memcached\n"
+            "                    1.6.18 (allocbench sim) for every factor, the default 1.25\n"
+            "                    and the --optimal K table, at --memory as memcached's -m;\n"
+            "                    recommends the factor with the most hits (ties: within one\n"
+            "                    standard error of the best, the factor nearest 1.25) beside\n"
+            "                    the chunk-efficiency one.  Sizes are memcached items of the\n"
+            "                    objects the replay stores (fills of missed gets included).\n"
+            "  --jobs N          replays at once (default: online CPUs); --seed S seeds them\n"
             "outputs:\n"
-            "  --csv FILE        one row per factor;  --curve-csv FILE  optimum per K\n"
+            "  --csv FILE        one row per factor (hit_ratio, evictions with --by\n"
+            "                    hit-ratio);  --curve-csv FILE  optimum per K\n"
             "  --svg FILE        efficiency against factor (gnuplot)\n");
 }
 
@@ -134,6 +150,10 @@ static int parse_args(int argc, char **argv, cli *c)
         else if (!strcmp(a, "--item")) {
             bad = strcmp(v, "raw") && strcmp(v, "memcached");
             c->item_memcached = !strcmp(v, "memcached");
+            c->item_given = 1;
+        } else if (!strcmp(a, "--by")) {
+            bad = strcmp(v, "chunk") && strcmp(v, "memory") && strcmp(v, "hit-ratio");
+            c->by = v;
         } else if (!strcmp(a, "--from"))
             bad = parse_double(v, &c->o.from);
         else if (!strcmp(a, "--to"))
@@ -161,22 +181,29 @@ static int parse_args(int argc, char **argv, cli *c)
             c->ops = n;
         else if (!strcmp(a, "--seed"))
             c->seed = n;
+        else if (!strcmp(a, "--jobs") && n >= 1 && n <= 256)
+            c->jobs = n;
         else {
             bad = 1;
             if (strcmp(a, "--min-chunk") && strcmp(a, "-n") && strcmp(a, "--page") &&
                 strcmp(a, "--chunk-max") && strcmp(a, "--max-classes") &&
                 strcmp(a, "--optimal") && strcmp(a, "--key-size") && strcmp(a, "--ops") &&
-                strcmp(a, "--seed")) {
+                strcmp(a, "--seed") && strcmp(a, "--jobs")) {
                 fprintf(stderr, "allocbench factor: unknown option %s (try --help)\n", a);
                 return 2;
             }
+        }
+        if (bad && !strcmp(a, "--by")) {
+            fprintf(stderr, "allocbench factor: --by takes chunk, memory or hit-ratio, not "
+                            "'%s'\n", v);
+            return 2;
         }
         if (bad) {
             fprintf(stderr, "allocbench factor: bad value '%s' for %s\n", v, a);
             return 2;
         }
     }
-    char msg[160];
+    char msg[400];
     if (factor_geom_check(&c->o.geom, msg, sizeof msg)) {
         fprintf(stderr, "allocbench factor: %s\n", msg);
         return 2;
@@ -197,7 +224,22 @@ static int parse_args(int argc, char **argv, cli *c)
                         "workload\n");
         return 2;
     }
-    c->o.rank_memory = c->memory_given;
+    c->o.rank_memory = c->by ? !strcmp(c->by, "memory") : c->memory_given;
+    c->o.by_hit_ratio = c->by && !strcmp(c->by, "hit-ratio");
+    if (c->o.by_hit_ratio) {
+        if (!c->trace) {
+            fprintf(stderr, "allocbench factor: --by hit-ratio replays requests: give "
+                            "--trace FILE (allocbench gen-trace writes one)\n");
+            return 2;
+        }
+        if (factor_hr_geom_check(&c->o.geom, msg, sizeof msg)) {
+            fprintf(stderr, "allocbench factor: %s\n", msg);
+            return 2;
+        }
+        /* the simulator stores memcached items: compare tables on those */
+        if (!c->item_given)
+            c->item_memcached = 1;
+    }
     return 0;
 }
 
@@ -215,6 +257,8 @@ static int load_input(const cli *c, const char *wl_name, size_hist *h)
             if (rc)
                 snprintf(err, sizeof err, "%s: out of memory", c->sizes);
         }
+    } else if (c->trace && c->o.by_hit_ratio) {
+        rc = fill_hist_load(c->trace, c->item_memcached, h, err, sizeof err);
     } else if (c->trace) {
         rc = trace_size_hist(c->trace, c->item_memcached, h, err, sizeof err);
     } else {
@@ -265,12 +309,24 @@ int factor_main(int argc, char **argv)
         rc = 1;
     size_t done = 0;
     for (; !rc && done < ninputs; done++) {
-        char err[256];
+        char err[512];
         if (load_input(&c, names[done], &hs[done])) {
             rc = 1;
             break;
         }
         if (factor_report_run(&c.o, names[done], &hs[done], &rs[done], err, sizeof err)) {
+            fprintf(stderr, "allocbench factor: %s\n", err);
+            factor_report_free(&rs[done]);
+            size_hist_free(&hs[done]);
+            rc = 1;
+            break;
+        }
+        factor_hr_opts hro = {c.trace, (unsigned)c.jobs, c.seed};
+        if (c.o.by_hit_ratio)
+            fprintf(stderr, "allocbench factor: replaying %s on the simulated memcached, once "
+                            "per factor (%zu)%s...\n",
+                    c.trace, rs[done].nrows, c.o.optimal_k ? " and for the optimal table" : "");
+        if (c.o.by_hit_ratio && factor_hr_run(&c.o, &hro, &rs[done], err, sizeof err)) {
             fprintf(stderr, "allocbench factor: %s\n", err);
             factor_report_free(&rs[done]);
             size_hist_free(&hs[done]);

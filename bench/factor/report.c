@@ -118,10 +118,13 @@ static const char *waste_change(double eff_new, double eff_old, char *buf, size_
 static void print_row(const sweep_row *row, FILE *out)
 {
     const table_eval *e = &row->e;
-    fprintf(out, "%7s %5u %5u %8.4f %8.4f %7llu  %8zu %8.4f %5.1f%%%s\n", row->label,
+    fprintf(out, "%7s %5u %5u %8.4f %8.4f %7llu  %8zu %8.4f %5.1f%%", row->label,
             row->classes, e->classes_used, e->chunk_efficiency, e->memory_efficiency,
-            e->pages, e->worst_chunk, e->worst_efficiency, 100 * e->worst_waste_share,
-            row->capped ? "  cap" : "");
+            e->pages, e->worst_chunk, e->worst_efficiency, 100 * e->worst_waste_share);
+    if (row->hr.done)
+        fprintf(out, " %8.3f %10llu %8.1f", 100 * row->hr.hit_ratio, row->hr.evictions,
+                (double)row->hr.counted_bytes / (1 << 20));
+    fprintf(out, "%s\n", row->capped ? "  cap" : "");
 }
 
 /* memcached's flags for a geometry, or why it cannot take them. */
@@ -194,6 +197,57 @@ static void print_optimal(const factor_opts *o, const factor_report *r, unsigned
     free(list);
 }
 
+/* memcached's -m for o->memory: whole MiB. */
+static void print_mem_flag(unsigned long long memory, FILE *out)
+{
+    if (memory % (1 << 20) == 0)
+        fprintf(out, " -m %llu", memory >> 20);
+    else
+        fprintf(out, " -m %.2f (memcached takes whole MiB)", (double)memory / (1 << 20));
+}
+
+/* The hit-ratio recommendation (r->hr), its gap to the efficiency one and to the
+ * default, the tie rule, and the --optimal K table's replay. */
+static void print_hit_ratio(const factor_opts *o, const factor_report *r, FILE *out)
+{
+    const sweep_row *h = &r->rows[r->best_hr], *b = &r->rows[r->best], *d = &r->dflt;
+    size_t top = 0;
+    for (size_t i = 1; i < r->nrows; i++)
+        if (r->rows[i].hr.hit_ratio > r->rows[top].hr.hit_ratio)
+            top = i;
+    fprintf(out, "recommendation (by hit ratio): -f %s, %u classes, hit ratio %.3f%%, %llu "
+                 "evictions, at -m %.1f MiB on the simulated memcached 1.6.18\n",
+            h->label, h->classes, 100 * h->hr.hit_ratio, h->hr.evictions,
+            (double)o->memory / (1 << 20));
+    fprintf(out, "  by %s efficiency -f %s: hit ratio %.3f%% -> the two recommendations are "
+                 "%.2f points of hit ratio apart\n",
+            o->rank_memory ? "memory" : "chunk", b->label, 100 * b->hr.hit_ratio,
+            100 * (h->hr.hit_ratio - b->hr.hit_ratio));
+    fprintf(out, "  default -f 1.25: hit ratio %.3f%% -> the best factor gains %+.2f points\n",
+            100 * d->hr.hit_ratio, 100 * (h->hr.hit_ratio - d->hr.hit_ratio));
+    fprintf(out, "  ties: hit ratios within %.3f points of the highest (%.3f%% at -f %s; one "
+                 "standard error over %llu gets) count as equal, and the factor nearest 1.25 "
+                 "wins\n",
+            100 * r->hr_tie, 100 * r->rows[top].hr.hit_ratio, r->rows[top].label,
+            r->rows[top].hr.gets);
+    fprintf(out, "  memcached: -f %s", h->label);
+    print_mem_flag(o->memory, out);
+    print_geom_flags(&o->geom, out);
+    /* a page or two past -m is memcached's ordinary overshoot; more, and the factors
+     * were not compared at equal memory */
+    if (h->hr.counted_bytes > o->memory + o->memory / 20)
+        fprintf(out, "  note: memcached gives every class in use its first page even past -m: "
+                     "-f %s ended holding %.1f MiB of pages, more than -m\n",
+                h->label, (double)h->hr.counted_bytes / (1 << 20));
+    if (r->user_hr.done)
+        fprintf(out, "  optimal table of %u classes (%u as memcached takes it): hit ratio "
+                     "%.3f%%, %llu evictions -> %+.2f points against -f %s\n",
+                o->optimal_k, r->tuser_hr.n, 100 * r->user_hr.hit_ratio,
+                r->user_hr.evictions, 100 * (r->user_hr.hit_ratio - h->hr.hit_ratio),
+                h->label);
+    fputc('\n', out);
+}
+
 void factor_report_print(const factor_opts *o, const factor_report *r, FILE *out)
 {
     const size_hist *h = r->h;
@@ -213,11 +267,18 @@ void factor_report_print(const factor_opts *o, const factor_report *r, FILE *out
                      "class, left out of every efficiency below (memcached chains them)\n",
                 g->chunk_max, d->e.oversize_count, 100.0 * d->e.oversize_count / h->total,
                 d->e.oversize_bytes, (double)(100.0L * d->e.oversize_bytes / bytes));
-    fprintf(out, "\n factor class  used chunk_ef   mem_ef   pages  worst: chunk      eff waste\n");
+    fprintf(out, "\n factor class  used chunk_ef   mem_ef   pages  worst: chunk      eff waste%s\n",
+            r->hr ? "     hit%  evictions MiB held" : "");
     for (size_t i = 0; i < r->nrows; i++)
         print_row(&r->rows[i], out);
-    fprintf(out, "(cap: the %u-class cap ended the table; its last step jumps to chunk_max)\n\n",
+    fprintf(out, "(cap: the %u-class cap ended the table; its last step jumps to chunk_max)\n",
             g->max_classes);
+    if (r->hr)
+        fprintf(out, "(hit%%, evictions: the trace replayed on memcached with that -f at -m %.1f "
+                     "MiB; MiB held: its pages at the end, where every class in use has one "
+                     "even past -m)\n",
+                (double)o->memory / (1 << 20));
+    fputc('\n', out);
 
     char wbuf[48];
     const char *by = o->rank_memory ? "memory" : "chunk";
@@ -239,6 +300,9 @@ void factor_report_print(const factor_opts *o, const factor_report *r, FILE *out
     fprintf(out, "  slab backend: cfg.slab.growth_factor = %s; cfg.slab.min_chunk = %zu; "
                  "cfg.slab.page_size = %zu; cfg.slab.chunk_max = %zu;\n\n",
             b->label, g->min_chunk, g->page_size, g->chunk_max);
+
+    if (r->hr)
+        print_hit_ratio(o, r, out);
 
     print_optimal(o, r, r->kbest, &r->tbest_opt, &r->ebest_opt, out);
     if (o->optimal_k && o->optimal_k != r->kbest)
@@ -262,15 +326,20 @@ void factor_report_csv(const factor_report *r, FILE *out, int header)
     if (header)
         fprintf(out, "input,factor,classes,classes_used,chunk_efficiency,memory_efficiency,"
                      "pages,requested_bytes,chunk_bytes,oversize_items,largest_below_max,"
-                     "capped,worst_chunk,worst_efficiency,worst_waste_share\n");
+                     "capped,worst_chunk,worst_efficiency,worst_waste_share,hit_ratio,"
+                     "evictions\n");
     for (size_t i = 0; i < r->nrows; i++) {
         const sweep_row *row = &r->rows[i];
         const table_eval *e = &row->e;
-        fprintf(out, "%s,%s,%u,%u,%.6f,%.6f,%llu,%llu,%llu,%llu,%zu,%d,%zu,%.6f,%.6f\n",
-                r->name, row->label, row->classes, e->classes_used, e->chunk_efficiency,
+        fprintf(out, "%s,%s,%u,%u,%.6f,%.6f,%llu,%llu,%llu,%llu,%zu,%d,%zu,%.6f,%.6f,", r->name,
+                row->label, row->classes, e->classes_used, e->chunk_efficiency,
                 e->memory_efficiency, e->pages, e->requested, e->chunk_bytes,
                 e->oversize_count, row->below_max, row->capped, e->worst_chunk,
                 e->worst_efficiency, e->worst_waste_share);
+        if (row->hr.done)
+            fprintf(out, "%.6f,%llu\n", row->hr.hit_ratio, row->hr.evictions);
+        else
+            fprintf(out, ",\n");
     }
 }
 
