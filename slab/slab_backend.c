@@ -26,7 +26,7 @@ static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
     if (s == NULL)
         return ALLOC_ENOMEM;
     memset(s, 0, sizeof *s);
-    s->base.vt = &alloc_backend_slab;
+    alloc_init_head(&s->base, &alloc_backend_slab, &alloc_backend_slab.ops);
     s->base.cfg = *cfg;
     s->base.cfg.slab.chunk_max = slab_effective_chunk_max(cfg);
     s->ts = cfg->thread_safe;
@@ -311,7 +311,7 @@ static __attribute__((noinline)) void *malloc_full(alloc_t *a, size_t size)
 void *slab_malloc(alloc_t *a, size_t size)
 {
 #ifdef KVALLOC_DEBUG
-    assert(a->vt == &alloc_backend_slab);
+    assert(alloc_vt(a) == &alloc_backend_slab);
 #endif
     slab_t *s = slab_of(a);
     if (!s->tc_on)
@@ -779,17 +779,19 @@ static size_t slab_alignment(const alloc_t *a)
 }
 
 const alloc_backend alloc_backend_slab = {
+    .ops = {
+        .malloc = slab_malloc,
+        .calloc = slab_calloc,
+        .realloc = slab_realloc,
+        .free = slab_free,
+        .free_sized = slab_free_sized,
+        .usable_size = slab_usable_size,
+    },
     .name = "slab",
     .defaults = slab_fill_defaults,
     .check_config = slab_check_config,
     .create = slab_create,
     .destroy = slab_destroy,
-    .malloc = slab_malloc,
-    .calloc = slab_calloc,
-    .realloc = slab_realloc,
-    .free = slab_free,
-    .free_sized = slab_free_sized,
-    .usable_size = slab_usable_size,
     .good_size = slab_good_size,
     .check = slab_check,
     .get_stats = slab_get_stats,

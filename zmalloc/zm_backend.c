@@ -731,5 +731,5 @@ size_t zm_used_memory(const alloc_t *a)
 
 int zm_is_instance(const alloc_t *a)
 {
-    return a != NULL && a->vt == &alloc_backend_zmalloc;
+    return a != NULL && alloc_vt(a) == &alloc_backend_zmalloc;
 }
