@@ -1,6 +1,7 @@
 /* slab_pages.c - where pages come from and how they are found again: mapping aligned
  * pages (or carving the prealloc region), the radix page directory, memcached's
- * mem_limit rule for a new page, the pool of free pages, and the page lists. */
+ * mem_limit rule for a new page, the pool of free pages, the page lists, and the
+ * classes' stacks of free chunks. */
 #include "slab_internal.h"
 
 #include <sched.h>
@@ -56,6 +57,8 @@ bool slab_dir_init(slab_t *s)
     unsigned bits = SLAB_ADDR_BITS - s->page_shift;
     s->dir_leaf_bits = bits / 2;
     s->dir_root_bits = bits - s->dir_leaf_bits;
+    s->dir_root_shift = s->page_shift + s->dir_leaf_bits;
+    s->dir_leaf_mask = ((uintptr_t)1 << s->dir_leaf_bits) - 1;
     s->dir_root_bytes = sizeof(s->dir_root[0]) << s->dir_root_bits;
     s->dir_leaf_bytes = sizeof(slab_dir_slot) << s->dir_leaf_bits;
     void *root = mmap(NULL, s->dir_root_bytes, PROT_READ | PROT_WRITE,
@@ -129,10 +132,6 @@ static slab_page *do_page_register(slab_t *s, char *base)
 
 void slab_do_page_link(slab_class *owner, slab_page *pg)
 {
-    if (owner->id != 0) {
-        owner->hint_base = (uintptr_t)pg->base;
-        owner->hint_pg = pg;
-    }
     pg->newer = NULL;
     pg->older = owner->newest;
     if (owner->newest != NULL)
@@ -145,8 +144,9 @@ void slab_do_page_link(slab_class *owner, slab_page *pg)
 
 void slab_do_page_unlink(slab_class *owner, slab_page *pg)
 {
-    if (owner->hint_pg == pg)
-        owner->hint_base = SLAB_NO_HINT;
+#ifdef KVALLOC_DEBUG
+    assert(owner->fresh_pg != pg || owner->fresh_n == 0);
+#endif
     if (pg->older != NULL)
         pg->older->newer = pg->newer;
     else
@@ -177,6 +177,8 @@ bool slab_prealloc(slab_t *s)
         s->region_used += s->page_size;
         if (i + 1 <= s->nclasses) {
             slab_class *c = &s->classes[i + 1];
+            if (!slab_do_stack_reserve(c, c->total_pages + 1))
+                return false;
             slab_do_split(s, c, pg);
             slab_do_page_link(c, pg);
         } else {
@@ -186,19 +188,79 @@ bool slab_prealloc(slab_t *s)
     return true;
 }
 
+/* A stack's mapping holds this many bytes for `cap` entries (cap is a whole number of
+ * pages' worth). */
+static size_t stack_bytes(size_t cap)
+{
+    return cap * sizeof(slab_entry);
+}
+
+/* The stacks are mappings rather than heap blocks: only the part a class ever fills is
+ * backed by memory (a class of 48-byte chunks could list 21845 chunks per 1 MiB page,
+ * 340 KiB, of which it usually fills little), and growing copies the used entries
+ * only, not the whole capacity. */
+bool slab_do_stack_reserve(slab_class *c, size_t pages)
+{
+    size_t need;
+    if (!alloc_mul_ok(pages, c->perslab, &need))
+        return false;
+    if (need <= c->cap)
+        return true;
+    /* At least doubled, so a class that keeps growing remaps O(log pages) times. */
+    size_t cap = c->cap <= SIZE_MAX / 2 && c->cap * 2 > need ? c->cap * 2 : need, bytes;
+    if (!alloc_mul_ok(cap, sizeof(slab_entry), &bytes) || bytes > SIZE_MAX - SLAB_MIN_PAGE)
+        return false;
+    bytes = alloc_align_up(bytes, SLAB_MIN_PAGE);
+    slab_entry *m =
+        mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return false;
+    if (c->top != 0)
+        memcpy(m, c->stack, c->top * sizeof *m);
+    if (c->stack != NULL)
+        munmap(c->stack, stack_bytes(c->cap));
+    c->stack = m;
+    c->cap = bytes / sizeof *m;
+    return true;
+}
+
+void slab_stacks_destroy(slab_t *s)
+{
+    for (unsigned id = 1; s->classes != NULL && id <= s->nclasses; id++) {
+        slab_class *c = &s->classes[id];
+        if (c->stack != NULL)
+            munmap(c->stack, stack_bytes(c->cap));
+        c->stack = NULL;
+    }
+}
+
 void slab_do_split(slab_t *s, slab_class *c, slab_page *pg)
 {
-    (void)s;
     atomic_store_explicit(&pg->class_id, c->id, memory_order_relaxed);
-    memset(pg->state, 0, s->state_bytes);
-    /* Pushed first to last, so the last chunk is on top, as memcached's
-     * split_slab_page_into_freelist leaves it. */
-    char *p = pg->base;
-    for (unsigned i = 0; i < c->perslab; i++, p += c->size) {
-        *(void **)p = c->free_head;
-        c->free_head = p;
-        slab_chunk_set_free(pg, i);
+    memset(pg->state, 1, c->perslab);
+    pg->state[c->perslab] = SLAB_STATE_END;
+    memset(pg->state + c->perslab + 1, 0, s->state_bytes - c->perslab - 1);
+    if (c->top == 0 && c->fresh_n == 0) {
+        /* The usual case, a class that ran out: the page is carved as it is used. */
+        c->fresh_pg = pg;
+        c->fresh_n = c->perslab;
+        return;
     }
+    /* A page given to a class that still has free chunks (slab_reassign, prealloc):
+     * memcached's list would now hold the new page's chunks (the last on top), then
+     * what the stack holds, then the rest of the fresh page.  The same order, all on
+     * the stack: the fresh chunks go under it, the new page's on top. */
+    size_t left = c->fresh_n;
+    if (left != 0) {
+        memmove(c->stack + left, c->stack, c->top * sizeof *c->stack);
+        for (size_t k = 0; k < left; k++)
+            c->stack[k] = (slab_entry){c->fresh_pg->base + k * c->size, &c->fresh_pg->state[k]};
+        c->top += left;
+        c->fresh_pg = NULL;
+        c->fresh_n = 0;
+    }
+    for (unsigned i = 0; i < c->perslab; i++)
+        c->stack[c->top++] = (slab_entry){pg->base + (size_t)i * c->size, &pg->state[i]};
 }
 
 /* memcached's do_slabs_newslab: refuse when held + page > limit, unless the class has
@@ -209,6 +271,8 @@ bool slab_do_newslab(slab_t *s, slab_class *c)
 {
     slab_class *pool = &s->classes[0];
     slab_page *pg = NULL;
+    if (!slab_do_stack_reserve(c, c->total_pages + 1))
+        return false;
     slab_lock(s, &s->page_lock);
     if (pool->oldest != NULL) {
         /* memcached hands out its pool's most recently added page. */
@@ -237,30 +301,19 @@ bool slab_do_newslab(slab_t *s, slab_class *c)
     return true;
 }
 
-void slab_do_unlink_page_chunks(slab_class *c, slab_page *pg)
+void slab_do_drop_page_chunks(slab_class *c, slab_page *pg)
 {
-    void **link = &c->free_head;
     const char *lo = pg->base, *hi = pg->base + (size_t)c->perslab * c->size;
-    while (*link != NULL) {
-        char *q = *link;
-        if (q >= lo && q < hi)
-            *link = *(void **)q;
-        else
-            link = (void **)q;
+    size_t kept = 0;
+    for (size_t k = 0; k < c->top; k++) {
+        const char *q = c->stack[k].p;
+        if (q < lo || q >= hi)
+            c->stack[kept++] = c->stack[k];
     }
-}
-
-void slab_do_rebuild_free_list(slab_class *c)
-{
-    c->free_head = NULL;
-    for (slab_page *pg = c->oldest; pg != NULL; pg = pg->newer) {
-        for (unsigned i = 0; i < c->perslab; i++) {
-            if (slab_chunk_is_free(pg, i)) {
-                char *q = pg->base + (size_t)i * c->size;
-                *(void **)q = c->free_head;
-                c->free_head = q;
-            }
-        }
+    c->top = kept;
+    if (c->fresh_pg == pg) {
+        c->fresh_pg = NULL;
+        c->fresh_n = 0;
     }
 }
 
