@@ -35,6 +35,7 @@ static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
     s->nclasses = n;
     s->page_size = cfg->slab.page_size;
     s->page_shift = (unsigned)__builtin_ctzll(cfg->slab.page_size);
+    s->page_mask = cfg->slab.page_size - 1;
     s->chunk_max = s->base.cfg.slab.chunk_max;
     s->mem_limit = cfg->mem_limit;
 
@@ -402,25 +403,29 @@ static void report_foreign(alloc_t *a, const char *call, const void *p)
                  "its large blocks); free it with the allocator that returned it", call, p);
 }
 
-/* Whether p, inside page pg of class c, is the start of a live chunk; *index is its
- * chunk number.  The fast paths' whole check, with the page's class. */
-static inline bool is_live_chunk(const slab_class *c, const slab_page *pg, const void *p,
-                                 size_t *index)
+/* Whether p, in the page of directory slot v whose class is c, starts a live chunk;
+ * *pgp and *index are its page and chunk number.  The fast paths' whole check after the
+ * class: the offset comes from the address (pages are aligned to their size), so the
+ * page's metadata is only touched at the state byte. */
+static inline bool is_live_chunk(const slab_t *s, const slab_class *c, uintptr_t v,
+                                 const void *p, slab_page **pgp, size_t *index)
 {
-    size_t off = (size_t)((const char *)p - pg->base);
-    size_t i = slab_chunk_index(c, off);
+    slab_page *pg = SLAB_SLOT_PAGE(v);
+    size_t i;
+    bool at = slab_chunk_at(c, (uintptr_t)p & s->page_mask, &i);
+    *pgp = pg;
     *index = i;
-    return i * c->size == off && slab_chunk_is_live(pg, i);
+    return at && slab_chunk_is_live(pg, i);
 }
 
-/* The page of p when p is a live chunk start of class id, else NULL; *index is its
- * chunk number. */
+/* The page of p when p is a live chunk start of class id (not 0), else NULL; *index is
+ * its chunk number. */
 static inline slab_page *live_chunk_of(const slab_t *s, const void *p, unsigned id,
                                        size_t *index)
 {
-    slab_page *pg = slab_dir_find(s, p);
-    if (pg == NULL || atomic_load_explicit(&pg->class_id, memory_order_relaxed) != id ||
-        !is_live_chunk(&s->classes[id], pg, p, index))
+    uintptr_t v = slab_dir_slot_of(s, p);
+    slab_page *pg;
+    if (SLAB_SLOT_CLASS(v) != id || !is_live_chunk(s, &s->classes[id], v, p, &pg, index))
         return NULL;
     return pg;
 }
@@ -532,17 +537,16 @@ static inline __attribute__((always_inline)) bool tc_free(slab_t *s, void *p, un
     slab_tcache *tc = slab_tc_get(s);
     if (tc == NULL || !slab_tc_enter(s, tc))
         return false;
-    slab_page *pg = slab_dir_find(s, p);
-    if (pg == NULL)
-        goto slow;
     /* A page changes class only while every cache is blocked: stable in the window. */
-    unsigned owner = atomic_load_explicit(&pg->class_id, memory_order_relaxed);
+    uintptr_t v = slab_dir_slot_of(s, p);
+    unsigned owner = SLAB_SLOT_CLASS(v);
     if (owner == 0 || (id != 0 && owner != id))
         goto slow;
     slab_class *c = &s->classes[owner];
     slab_bin *b = &tc->bins[owner];
+    slab_page *pg;
     size_t i;
-    if (!is_live_chunk(c, pg, p, &i))
+    if (!is_live_chunk(s, c, v, p, &pg, &i))
         goto slow;
     if (b->n >= c->tc_cap)
         do_tc_flush_some(c, b);
@@ -612,12 +616,13 @@ static void plain_free_sized(alloc_t *a, void *p, size_t size)
 static void plain_free(alloc_t *a, void *p)
 {
     slab_t *s = slab_of(a);
-    slab_page *pg = slab_dir_find(s, p);
-    if (__builtin_expect(pg != NULL, 1)) {
-        unsigned id = atomic_load_explicit(&pg->class_id, memory_order_relaxed);
+    uintptr_t v = slab_dir_slot_of(s, p);
+    unsigned id = SLAB_SLOT_CLASS(v);
+    if (__builtin_expect(id != 0, 1)) {
         slab_class *c = &s->classes[id];
+        slab_page *pg;
         size_t i;
-        if (id != 0 && is_live_chunk(c, pg, p, &i)) {
+        if (is_live_chunk(s, c, v, p, &pg, &i)) {
             do_class_free(c, pg, p, i);
             c->unsized_frees++;
             s->used_room += c->size;

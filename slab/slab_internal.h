@@ -141,8 +141,15 @@ typedef struct slab_large_table {
     unsigned long long allocs, frees;
 } slab_large_table;
 
-/* One leaf of the page directory: 1 << dir_leaf_bits slots. */
-typedef _Atomic(slab_page *) slab_dir_slot;
+/* One leaf of the page directory: 1 << dir_leaf_bits slots.  A slot holds the address
+ * of the page's metadata, which is SLAB_META_ALIGN-aligned, with the page's class id in
+ * the low byte (0: no page, or a pool page), so a free checks the class without
+ * reading the metadata's header.  Invariant: a slot's class is its page's class_id;
+ * both change together (slab_page_set_class). */
+typedef _Atomic uintptr_t slab_dir_slot;
+#define SLAB_META_ALIGN 256u        /* > SLAB_MAX_CLASSES */
+#define SLAB_SLOT_PAGE(v) ((slab_page *)((v) & ~(uintptr_t)(SLAB_META_ALIGN - 1)))
+#define SLAB_SLOT_CLASS(v) ((unsigned)((v) & (SLAB_META_ALIGN - 1)))
 
 /* One class's part of a thread cache: slots[0 .. n - 1], the top at slots[n - 1], each
  * a chunk of the class whose state is free, n <= the class's tc_cap.  The slots live
@@ -189,6 +196,7 @@ typedef struct slab {
     unsigned nclasses;              /* chunk classes are classes[1 .. nclasses] */
     unsigned page_shift;
     size_t page_size, chunk_max, mem_limit;
+    uintptr_t page_mask;            /* page_size - 1: an address's offset in its page */
     size_t *sizes_copy;             /* cfg.slab.sizes points here when set */
     slab_class *classes;            /* nclasses + 1 entries; [0] is the pool */
     uint8_t *lookup;                /* lookup[(size + 7) / 8] = class, size <= lookup_max */
@@ -249,20 +257,27 @@ static inline void slab_unlock(const slab_t *s, slab_spinlock *l)
         slab_unlock_raw(l);
 }
 
-/* Page whose range holds p, or NULL.  Lock-free: entries are published with release
- * stores and never removed before destroy.  The key has SLAB_ADDR_BITS - page_shift
- * bits (root and leaf), so an address above SLAB_ADDR_BITS has none. */
-static inline slab_page *slab_dir_find(const slab_t *s, const void *p)
+/* The directory slot of the page whose range holds p (page and class, see
+ * slab_dir_slot), or 0.  Lock-free: pages are published with release stores and never
+ * removed before destroy.  The key has SLAB_ADDR_BITS - page_shift bits (root and
+ * leaf), so an address above SLAB_ADDR_BITS has none. */
+static inline uintptr_t slab_dir_slot_of(const slab_t *s, const void *p)
 {
     uintptr_t a = (uintptr_t)p;
-    if (a >> SLAB_ADDR_BITS)
-        return NULL;
+    if (__builtin_expect(a >> SLAB_ADDR_BITS != 0, 0))
+        return 0;
     slab_dir_slot *leaf =
         atomic_load_explicit(&s->dir_root[a >> s->dir_root_shift], memory_order_acquire);
-    if (leaf == NULL)
-        return NULL;
+    if (__builtin_expect(leaf == NULL, 0))
+        return 0;
     return atomic_load_explicit(&leaf[(a >> s->page_shift) & s->dir_leaf_mask],
                                 memory_order_acquire);
+}
+
+/* Page whose range holds p, or NULL. */
+static inline slab_page *slab_dir_find(const slab_t *s, const void *p)
+{
+    return SLAB_SLOT_PAGE(slab_dir_slot_of(s, p));
 }
 
 /* The page of a chunk the instance listed itself (a stack or bin entry): registered. */
@@ -271,15 +286,30 @@ static inline slab_page *slab_dir_page_of(const slab_t *s, const void *p)
     uintptr_t a = (uintptr_t)p;
     slab_dir_slot *leaf =
         atomic_load_explicit(&s->dir_root[a >> s->dir_root_shift], memory_order_acquire);
-    return atomic_load_explicit(&leaf[(a >> s->page_shift) & s->dir_leaf_mask],
-                                memory_order_acquire);
+    return SLAB_SLOT_PAGE(atomic_load_explicit(&leaf[(a >> s->page_shift) & s->dir_leaf_mask],
+                                               memory_order_acquire));
 }
+
+/* Gives pg to class id (0: the pool), in its metadata and its directory slot. */
+void slab_page_set_class(slab_t *s, slab_page *pg, unsigned id);
 
 /* Chunk index of byte offset `off` in a page of class c: exact for off, size < 2^32
  * because off * size < 2^64 (page_size <= 1 GiB). */
 static inline size_t slab_chunk_index(const slab_class *c, size_t off)
 {
     return (size_t)(((slab_u128)off * c->div_magic) >> 64);
+}
+
+/* The chunk index of `off` (as slab_chunk_index) and whether off is a chunk start,
+ * from one multiplication: with div_magic = floor((2^64 - 1) / size) + 1 and off,
+ * size < 2^32, off is a multiple of size exactly when the low 64 bits of
+ * off * div_magic are below div_magic (Lemire, Kaser and Kurz, "Faster Remainder by
+ * Direct Computation", 2019). */
+static inline bool slab_chunk_at(const slab_class *c, size_t off, size_t *index)
+{
+    slab_u128 m = (slab_u128)off * c->div_magic;
+    *index = (size_t)(m >> 64);
+    return (uint64_t)m < c->div_magic;
 }
 
 static inline bool slab_chunk_is_free(const slab_page *pg, size_t i)

@@ -85,9 +85,22 @@ static bool do_dir_insert(slab_t *s, slab_page *pg)
         leaf = m;
         atomic_store_explicit(rs, leaf, memory_order_release);
     }
-    atomic_store_explicit(&leaf[key & (((uintptr_t)1 << s->dir_leaf_bits) - 1)], pg,
-                          memory_order_release);
+    atomic_store_explicit(&leaf[key & (((uintptr_t)1 << s->dir_leaf_bits) - 1)],
+                          (uintptr_t)pg, memory_order_release);
     return true;
+}
+
+/* The page's class changes under the old and new owners' locks, and with every thread
+ * cache blocked, so a reader of either value that could act on it sees it stable; the
+ * release stores publish the states written before. */
+void slab_page_set_class(slab_t *s, slab_page *pg, unsigned id)
+{
+    atomic_store_explicit(&pg->class_id, id, memory_order_release);
+    uintptr_t a = (uintptr_t)pg->base;
+    slab_dir_slot *leaf =
+        atomic_load_explicit(&s->dir_root[a >> s->dir_root_shift], memory_order_relaxed);
+    atomic_store_explicit(&leaf[(a >> s->page_shift) & s->dir_leaf_mask],
+                          (uintptr_t)pg | id, memory_order_release);
 }
 
 /* A page_size-aligned page: map twice the size and trim both ends. */
@@ -118,9 +131,11 @@ static slab_page *do_page_register(slab_t *s, char *base)
         s->all_pages = v;
         s->cap_pages = cap;
     }
-    slab_page *pg = calloc(1, sizeof *pg + s->state_bytes);
+    size_t bytes = alloc_align_up(sizeof(slab_page) + s->state_bytes, SLAB_META_ALIGN);
+    slab_page *pg = aligned_alloc(SLAB_META_ALIGN, bytes);
     if (pg == NULL)
         return NULL;
+    memset(pg, 0, bytes);
     pg->base = base;
     if (!do_dir_insert(s, pg)) {
         free(pg);
@@ -236,10 +251,10 @@ void slab_stacks_destroy(slab_t *s)
 
 void slab_do_split(slab_t *s, slab_class *c, slab_page *pg)
 {
-    atomic_store_explicit(&pg->class_id, c->id, memory_order_relaxed);
     memset(pg->state, 1, c->perslab);
     pg->state[c->perslab] = SLAB_STATE_END;
     memset(pg->state + c->perslab + 1, 0, s->state_bytes - c->perslab - 1);
+    slab_page_set_class(s, pg, c->id);
     if (c->top == 0 && c->fresh_n == 0) {
         /* The usual case, a class that ran out: the page is carved as it is used. */
         c->fresh_pg = pg;

@@ -30,8 +30,8 @@ static void do_give_page(slab_t *s, slab_class *dst, slab_page *pg)
     }
     slab_lock(s, &s->page_lock);
     if (dst == NULL) {
-        atomic_store_explicit(&pg->class_id, 0, memory_order_release);
         memset(pg->state, 0, s->state_bytes);
+        slab_page_set_class(s, pg, 0);
         slab_do_page_link(&s->classes[0], pg);
     }
     s->pages_moved++;

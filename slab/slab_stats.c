@@ -241,6 +241,9 @@ static bool check_class(const slab_t *s, slab_class *c, check_ctx *k, size_t *us
                         (void *)pg->base, pg->class_id);
         if (slab_dir_find(s, pg->base) != pg)
             return fail(k, "page %p is missing from the page directory", (void *)pg->base);
+        if (SLAB_SLOT_CLASS(slab_dir_slot_of(s, pg->base)) != c->id)
+            return fail(k, "class %u: page %p is under class %u in the directory", c->id,
+                        (void *)pg->base, SLAB_SLOT_CLASS(slab_dir_slot_of(s, pg->base)));
         for (size_t i = 0; i < c->perslab; i++)
             if (pg->state[i] > 1)
                 return fail(k, "class %u: page %p has state %u for chunk %zu", c->id,
@@ -302,8 +305,9 @@ alloc_status slab_check(const alloc_t *a)
     size_t pool = 0;
     for (const slab_page *pg = s->classes[0].oldest; pg != NULL && !k.bad; pg = pg->newer) {
         pool++;
-        if (pg->class_id != 0)
-            fail(&k, "pool page %p says class %u", (void *)pg->base, pg->class_id);
+        if (pg->class_id != 0 || SLAB_SLOT_CLASS(slab_dir_slot_of(s, pg->base)) != 0)
+            fail(&k, "pool page %p says class %u (directory: %u)", (void *)pg->base,
+                 pg->class_id, SLAB_SLOT_CLASS(slab_dir_slot_of(s, pg->base)));
     }
     if (!k.bad && pool != s->classes[0].total_pages)
         fail(&k, "pool: %zu pages in its list but %zu counted", pool,
