@@ -516,8 +516,8 @@ static inline void slab_tc_exit(slab_tcache *tc)
 /* Raises an owner-written counter: a load and a store, no read-modify-write. */
 static inline void slab_tc_add(_Atomic size_t *x, size_t n)
 {
-    atomic_store_explicit(x, atomic_load_explicit(x, memory_order_relaxed) + n,
-                          memory_order_relaxed);
+    _Static_assert(sizeof *x == sizeof(uint64_t), "bin counters are 64-bit");
+    alloc_owned_add(x, n);
 }
 
 /* slab_stats.c */
