@@ -210,7 +210,10 @@ static alloc_status zm_create(const alloc_config *cfg, alloc_t **out)
         free(z);
         return ALLOC_ENOMEM;
     }
-    alloc_init_head(&z->head, &alloc_backend_zmalloc, &alloc_backend_zmalloc.ops);
+    const alloc_ops *ops = &alloc_backend_zmalloc.ops;
+    if (z->lean)
+        ops = kind == ZM_BASE_JEMALLOC ? &zm_ops_lean_jemalloc : &zm_ops_lean_libc;
+    alloc_init_head(&z->head, &alloc_backend_zmalloc, ops);
     z->head.cfg = *cfg;
     z->head.cfg.backend = alloc_backend_zmalloc.name;
     z->head.cfg.zmalloc.base = zm_base_name(kind);
