@@ -15,7 +15,7 @@
 #endif
 
 static void slab_destroy(alloc_t *a);
-static const alloc_ops slab_ops_plain, slab_ops_cached;
+static const alloc_ops slab_ops_plain, slab_ops_cached, slab_ops_cached_fenced;
 
 static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
 {
@@ -70,7 +70,7 @@ static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
     if (!s->ts)
         s->base.head.ops = &slab_ops_plain;
     else if (s->tc_on)
-        s->base.head.ops = &slab_ops_cached;
+        s->base.head.ops = s->tc_asym ? &slab_ops_cached : &slab_ops_cached_fenced;
     *out = &s->base;
     return ALLOC_OK;
 fail:
@@ -211,29 +211,31 @@ static inline __attribute__((always_inline)) void *tc_malloc(slab_t *s, slab_cla
     return p;
 }
 
-/* What both fast paths need first: the thread's memo names its cache for this
- * instance, the size has a class in the lookup table, and the cache's active window
- * opened (not blocked by another thread).  On true the window is open: close it with
- * slab_tc_exit. */
+/* What both fast paths need first, with thread caches on (the instance's block calls
+ * say so) and membarrier available or not (asym, likewise): the thread's memo names
+ * its cache for this instance, the size has a class in the lookup table, and the
+ * cache's active window opened (not blocked by another thread).  On true the window is
+ * open: close it with slab_tc_exit. */
 static inline __attribute__((always_inline)) bool tc_fast_enter(slab_t *s, size_t size,
-                                                            slab_tcache **tc, unsigned *id)
+                                                            slab_tcache **tc, unsigned *id,
+                                                            bool asym)
 {
-    if (!s->tc_on || size > s->lookup_max || slab_tc_last.s != s ||
-        slab_tc_last.nonce != s->tc_nonce)
+    if (size > s->lookup_max || slab_tc_last.s != s || slab_tc_last.nonce != s->tc_nonce)
         return false;
     *tc = slab_tc_last.tc;
     *id = slab_class_for(s, size);
-    return slab_tc_enter(s, *tc);
+    return slab_tc_enter_as(*tc, asym);
 }
 
 /* The common case of tc_malloc, with no call, so it needs no stack frame: the thread's
  * memo names its cache and the bin is not empty.  NULL sends the caller to the full
  * path, which handles everything else. */
-static inline void *tc_fast_malloc(slab_t *s, size_t size)
+static inline __attribute__((always_inline)) void *tc_fast_malloc(slab_t *s, size_t size,
+                                                               bool asym)
 {
     slab_tcache *tc;
     unsigned id;
-    if (!tc_fast_enter(s, size, &tc, &id))
+    if (!tc_fast_enter(s, size, &tc, &id, asym))
         return NULL;
     slab_bin *b = &tc->bins[id];
     void *p = NULL;
@@ -282,10 +284,19 @@ static void *plain_malloc(alloc_t *a, size_t size)
     return malloc_locked(a, size);
 }
 
-/* Thread caches on (the instance's malloc when so configured). */
+/* Thread caches on (the instance's malloc when so configured), with membarrier
+ * ordering the owner's window (asym) or a seq_cst store doing it. */
 static void *cached_malloc(alloc_t *a, size_t size)
 {
-    void *p = tc_fast_malloc(slab_of(a), size);
+    void *p = tc_fast_malloc(slab_of(a), size, true);
+    if (__builtin_expect(p != NULL, 1))
+        return p;
+    return malloc_full(a, size);
+}
+
+static void *cached_malloc_fenced(alloc_t *a, size_t size)
+{
+    void *p = tc_fast_malloc(slab_of(a), size, false);
     if (__builtin_expect(p != NULL, 1))
         return p;
     return malloc_full(a, size);
@@ -298,7 +309,7 @@ void *slab_malloc(alloc_t *a, size_t size)
 #endif
     const slab_t *s = slab_of(a);
     if (s->tc_on)
-        return cached_malloc(a, size);
+        return s->tc_asym ? cached_malloc(a, size) : cached_malloc_fenced(a, size);
     if (!s->ts)
         return plain_malloc(a, size);
     return malloc_locked(a, size);
@@ -560,11 +571,12 @@ slow:
 
 /* The common case of tc_free for a sized free, with no call (see tc_fast_malloc):
  * false sends the caller to the full path. */
-static inline bool tc_fast_free(slab_t *s, void *p, size_t size)
+static inline __attribute__((always_inline)) bool tc_fast_free(slab_t *s, void *p, size_t size,
+                                                              bool asym)
 {
     slab_tcache *tc;
     unsigned id;
-    if (!tc_fast_enter(s, size, &tc, &id))
+    if (!tc_fast_enter(s, size, &tc, &id, asym))
         return false;
     slab_bin *b = &tc->bins[id];
     const slab_class *c = &s->classes[id];
@@ -651,10 +663,16 @@ void slab_free(alloc_t *a, void *p)
         free_block(a, p, 0, false, "free");
 }
 
-/* Thread caches on (the instance's free_sized when so configured). */
+/* Thread caches on (the instance's free_sized when so configured), as cached_malloc. */
 static void cached_free_sized(alloc_t *a, void *p, size_t size)
 {
-    if (!tc_fast_free(slab_of(a), p, size))
+    if (!tc_fast_free(slab_of(a), p, size, true))
+        free_sized_full(a, p, size);
+}
+
+static void cached_free_sized_fenced(alloc_t *a, void *p, size_t size)
+{
+    if (!tc_fast_free(slab_of(a), p, size, false))
         free_sized_full(a, p, size);
 }
 
@@ -663,8 +681,10 @@ void slab_free_sized(alloc_t *a, void *p, size_t size)
     const slab_t *s = slab_of(a);
     if (p == NULL)
         return;
-    if (s->tc_on)
+    if (s->tc_on && s->tc_asym)
         cached_free_sized(a, p, size);
+    else if (s->tc_on)
+        cached_free_sized_fenced(a, p, size);
     else if (!s->ts)
         plain_free_sized(a, p, size);
     else
@@ -777,9 +797,10 @@ static size_t slab_alignment(const alloc_t *a)
     return SLAB_ALIGN;
 }
 
-/* The block calls of the two configurations that have their own: thread_safe = 0, and
- * thread_safe = 1 with thread caches (the backend's table, which tests the
- * configuration on every call, serves the rest: thread_safe = 1 without caches). */
+/* The block calls of the configurations that have their own: thread_safe = 0, and
+ * thread_safe = 1 with thread caches, with and without membarrier (the backend's
+ * table, which tests the configuration on every call, serves the rest:
+ * thread_safe = 1 without caches). */
 static const alloc_ops slab_ops_plain = {
     .malloc = plain_malloc,
     .calloc = slab_calloc,
@@ -795,6 +816,15 @@ static const alloc_ops slab_ops_cached = {
     .realloc = slab_realloc,
     .free = cached_free,
     .free_sized = cached_free_sized,
+    .usable_size = slab_usable_size,
+};
+
+static const alloc_ops slab_ops_cached_fenced = {
+    .malloc = cached_malloc_fenced,
+    .calloc = slab_calloc,
+    .realloc = slab_realloc,
+    .free = cached_free,
+    .free_sized = cached_free_sized_fenced,
     .usable_size = slab_usable_size,
 };
 

@@ -494,9 +494,9 @@ static inline slab_tcache *slab_tc_get(slab_t *s)
 
 /* Opens the owner's active window: false (window closed again) when another thread
  * has blocked the cache, and the caller takes the locked path. */
-static inline bool slab_tc_enter(const slab_t *s, slab_tcache *tc)
+static inline __attribute__((always_inline)) bool slab_tc_enter_as(slab_tcache *tc, bool asym)
 {
-    if (s->tc_asym) {
+    if (asym) {
         atomic_store_explicit(&tc->active, 1, memory_order_relaxed);
         atomic_signal_fence(memory_order_seq_cst);
     } else {
@@ -506,6 +506,11 @@ static inline bool slab_tc_enter(const slab_t *s, slab_tcache *tc)
         return true;
     atomic_store_explicit(&tc->active, 0, memory_order_release);
     return false;
+}
+
+static inline bool slab_tc_enter(const slab_t *s, slab_tcache *tc)
+{
+    return slab_tc_enter_as(tc, s->tc_asym);
 }
 
 static inline void slab_tc_exit(slab_tcache *tc)
