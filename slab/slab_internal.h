@@ -30,6 +30,8 @@
 #define SLAB_DEFAULT_CLASSES 63u   /* memcached: MAX_NUMBER_OF_SLAB_CLASSES - 1 */
 #define SLAB_TC_MAX 64u            /* most chunks a thread cache's bin holds */
 #define SLAB_TC_BYTES ((size_t)256 << 10) /* and at most about this many bytes */
+#define SLAB_NEAR_BITS 20u         /* the directory's near window: 2^20 slots (8 MiB of
+                                      addresses, backed only where pages are) */
 
 __extension__ typedef unsigned __int128 slab_u128;
 
@@ -208,6 +210,14 @@ typedef struct slab {
     size_t npages, cap_pages;
     char *region;                   /* prealloc: one mapping of whole pages */
     size_t region_len, region_used;
+    /* The directory: a flat window of slots for the keys near_base .. near_base +
+     * near_n - 1, where the pages of a process's mappings almost always fall (mmap
+     * places them near each other), found with one load; every other key in a
+     * two-level radix tree (root, then leaves), the same slots.  Both are anonymous
+     * mappings, so their untouched parts cost no memory.  near_base and near_n are set
+     * at create and never change. */
+    slab_dir_slot *dir_near;
+    uintptr_t near_base, near_n;
     _Atomic(slab_dir_slot *) *dir_root;
     unsigned dir_root_bits, dir_leaf_bits;
     unsigned dir_root_shift;        /* page_shift + dir_leaf_bits */
@@ -257,21 +267,29 @@ static inline void slab_unlock(const slab_t *s, slab_spinlock *l)
         slab_unlock_raw(l);
 }
 
-/* The directory slot of the page whose range holds p (page and class, see
- * slab_dir_slot), or 0.  Lock-free: pages are published with release stores and never
- * removed before destroy.  The key has SLAB_ADDR_BITS - page_shift bits (root and
- * leaf), so an address above SLAB_ADDR_BITS has none. */
-static inline uintptr_t slab_dir_slot_of(const slab_t *s, const void *p)
+/* The slot of address a in the radix tree, or 0.  The key has SLAB_ADDR_BITS -
+ * page_shift bits (root and leaf), so an address above SLAB_ADDR_BITS has none. */
+static inline uintptr_t slab_dir_slot_far(const slab_t *s, uintptr_t a)
 {
-    uintptr_t a = (uintptr_t)p;
-    if (__builtin_expect(a >> SLAB_ADDR_BITS != 0, 0))
+    if (a >> SLAB_ADDR_BITS != 0)
         return 0;
     slab_dir_slot *leaf =
         atomic_load_explicit(&s->dir_root[a >> s->dir_root_shift], memory_order_acquire);
-    if (__builtin_expect(leaf == NULL, 0))
+    if (leaf == NULL)
         return 0;
     return atomic_load_explicit(&leaf[(a >> s->page_shift) & s->dir_leaf_mask],
                                 memory_order_acquire);
+}
+
+/* The directory slot of the page whose range holds p (page and class, see
+ * slab_dir_slot), or 0.  Lock-free: pages are published with release stores and never
+ * removed before destroy. */
+static inline uintptr_t slab_dir_slot_of(const slab_t *s, const void *p)
+{
+    uintptr_t near = ((uintptr_t)p >> s->page_shift) - s->near_base;
+    if (__builtin_expect(near < s->near_n, 1))
+        return atomic_load_explicit(&s->dir_near[near], memory_order_acquire);
+    return slab_dir_slot_far(s, (uintptr_t)p);
 }
 
 /* Page whose range holds p, or NULL. */
@@ -283,11 +301,7 @@ static inline slab_page *slab_dir_find(const slab_t *s, const void *p)
 /* The page of a chunk the instance listed itself (a stack or bin entry): registered. */
 static inline slab_page *slab_dir_page_of(const slab_t *s, const void *p)
 {
-    uintptr_t a = (uintptr_t)p;
-    slab_dir_slot *leaf =
-        atomic_load_explicit(&s->dir_root[a >> s->dir_root_shift], memory_order_acquire);
-    return SLAB_SLOT_PAGE(atomic_load_explicit(&leaf[(a >> s->page_shift) & s->dir_leaf_mask],
-                                               memory_order_acquire));
+    return SLAB_SLOT_PAGE(slab_dir_slot_of(s, p));
 }
 
 /* Gives pg to class id (0: the pool), in its metadata and its directory slot. */

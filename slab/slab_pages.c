@@ -49,11 +49,22 @@ void slab_unreserve(slab_t *s, size_t n)
     atomic_fetch_sub_explicit(&s->held, n, memory_order_relaxed);
 }
 
-/* The directory maps address >> page_shift to page metadata through two levels.  The
- * key has SLAB_ADDR_BITS - page_shift bits, split evenly; both levels are anonymous
- * mappings, so the untouched parts of a large root cost no memory. */
+/* The directory maps address >> page_shift to page metadata: the near window, centred
+ * on the window's own mapping (later mappings land near it), then two levels for the
+ * rest.  The radix key has SLAB_ADDR_BITS - page_shift bits, split evenly; all levels
+ * are anonymous mappings, so their untouched parts cost no memory.  Without the
+ * window (it could not be mapped), near_n stays 0 and every lookup takes the tree. */
 bool slab_dir_init(slab_t *s)
 {
+    size_t near_bytes = sizeof(slab_dir_slot) << SLAB_NEAR_BITS;
+    void *near = mmap(NULL, near_bytes, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (near != MAP_FAILED) {
+        uintptr_t n = (uintptr_t)1 << SLAB_NEAR_BITS, centre = (uintptr_t)near >> s->page_shift;
+        s->dir_near = near;
+        s->near_n = n;
+        s->near_base = centre > n / 2 ? centre - n / 2 : 0;
+    }
     unsigned bits = SLAB_ADDR_BITS - s->page_shift;
     s->dir_leaf_bits = bits / 2;
     s->dir_root_bits = bits - s->dir_leaf_bits;
@@ -69,10 +80,26 @@ bool slab_dir_init(slab_t *s)
     return true;
 }
 
+/* The slot for page base `base`: in the near window or an existing leaf. */
+static slab_dir_slot *dir_slot_at(const slab_t *s, uintptr_t base)
+{
+    uintptr_t near = (base >> s->page_shift) - s->near_base;
+    if (near < s->near_n)
+        return &s->dir_near[near];
+    slab_dir_slot *leaf =
+        atomic_load_explicit(&s->dir_root[base >> s->dir_root_shift], memory_order_relaxed);
+    return &leaf[(base >> s->page_shift) & s->dir_leaf_mask];
+}
+
 /* page_lock held. */
 static bool do_dir_insert(slab_t *s, slab_page *pg)
 {
     uintptr_t key = (uintptr_t)pg->base >> s->page_shift;
+    if (key - s->near_base < s->near_n) {
+        atomic_store_explicit(&s->dir_near[key - s->near_base], (uintptr_t)pg,
+                              memory_order_release);
+        return true;
+    }
     if (key >> (s->dir_root_bits + s->dir_leaf_bits))
         return false;
     _Atomic(slab_dir_slot *) *rs = &s->dir_root[key >> s->dir_leaf_bits];
@@ -96,11 +123,8 @@ static bool do_dir_insert(slab_t *s, slab_page *pg)
 void slab_page_set_class(slab_t *s, slab_page *pg, unsigned id)
 {
     atomic_store_explicit(&pg->class_id, id, memory_order_release);
-    uintptr_t a = (uintptr_t)pg->base;
-    slab_dir_slot *leaf =
-        atomic_load_explicit(&s->dir_root[a >> s->dir_root_shift], memory_order_relaxed);
-    atomic_store_explicit(&leaf[(a >> s->page_shift) & s->dir_leaf_mask],
-                          (uintptr_t)pg | id, memory_order_release);
+    atomic_store_explicit(dir_slot_at(s, (uintptr_t)pg->base), (uintptr_t)pg | id,
+                          memory_order_release);
 }
 
 /* A page_size-aligned page: map twice the size and trim both ends. */
@@ -355,4 +379,6 @@ void slab_pages_destroy(slab_t *s)
         munmap(s->region, s->region_len);
     if (s->dir_root != NULL)
         munmap(s->dir_root, s->dir_root_bytes);
+    if (s->dir_near != NULL)
+        munmap(s->dir_near, sizeof(slab_dir_slot) << SLAB_NEAR_BITS);
 }
