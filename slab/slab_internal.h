@@ -281,13 +281,27 @@ static inline uintptr_t slab_dir_slot_far(const slab_t *s, uintptr_t a)
                                 memory_order_acquire);
 }
 
+/* Whether page key `key` has its slot in the near window, at *index.  Debug builds,
+ * which every test suite uses, send half the keys to the tree (by a bit of a hash: the
+ * keys of aligned mappings share their low bits), so that both paths see about half of
+ * every instance's pages. */
+static inline bool slab_dir_near(const slab_t *s, uintptr_t key, uintptr_t *index)
+{
+    *index = key - s->near_base;
+#ifdef KVALLOC_DEBUG
+    if (((uint64_t)key * UINT64_C(0x9E3779B97F4A7C15)) >> 63)
+        return false;
+#endif
+    return *index < s->near_n;
+}
+
 /* The directory slot of the page whose range holds p (page and class, see
  * slab_dir_slot), or 0.  Lock-free: pages are published with release stores and never
  * removed before destroy. */
 static inline uintptr_t slab_dir_slot_of(const slab_t *s, const void *p)
 {
-    uintptr_t near = ((uintptr_t)p >> s->page_shift) - s->near_base;
-    if (__builtin_expect(near < s->near_n, 1))
+    uintptr_t near;
+    if (__builtin_expect(slab_dir_near(s, (uintptr_t)p >> s->page_shift, &near), 1))
         return atomic_load_explicit(&s->dir_near[near], memory_order_acquire);
     return slab_dir_slot_far(s, (uintptr_t)p);
 }

@@ -83,8 +83,8 @@ bool slab_dir_init(slab_t *s)
 /* The slot for page base `base`: in the near window or an existing leaf. */
 static slab_dir_slot *dir_slot_at(const slab_t *s, uintptr_t base)
 {
-    uintptr_t near = (base >> s->page_shift) - s->near_base;
-    if (near < s->near_n)
+    uintptr_t near;
+    if (slab_dir_near(s, base >> s->page_shift, &near))
         return &s->dir_near[near];
     slab_dir_slot *leaf =
         atomic_load_explicit(&s->dir_root[base >> s->dir_root_shift], memory_order_relaxed);
@@ -94,10 +94,9 @@ static slab_dir_slot *dir_slot_at(const slab_t *s, uintptr_t base)
 /* page_lock held. */
 static bool do_dir_insert(slab_t *s, slab_page *pg)
 {
-    uintptr_t key = (uintptr_t)pg->base >> s->page_shift;
-    if (key - s->near_base < s->near_n) {
-        atomic_store_explicit(&s->dir_near[key - s->near_base], (uintptr_t)pg,
-                              memory_order_release);
+    uintptr_t key = (uintptr_t)pg->base >> s->page_shift, near;
+    if (slab_dir_near(s, key, &near)) {
+        atomic_store_explicit(&s->dir_near[near], (uintptr_t)pg, memory_order_release);
         return true;
     }
     if (key >> (s->dir_root_bits + s->dir_leaf_bits))
