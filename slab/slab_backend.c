@@ -50,6 +50,7 @@ static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
     if (s->classes == NULL)
         goto fail;
     memset(s->classes, 0, (n + 1) * sizeof *s->classes);
+    s->classes[0].req_lo = SIZE_MAX;
     unsigned most = 0;
     for (unsigned id = 1; id <= n; id++) {
         slab_class *c = &s->classes[id];
@@ -57,12 +58,30 @@ static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
         c->size = sizes[id - 1];
         c->perslab = perslab[id - 1];
         c->div_magic = UINT64_MAX / c->size + 1;
+        size_t lo = id == 1 ? 0 : s->classes[id - 1].size + 1;
+        c->req_lo = lo <= c->size ? lo : SIZE_MAX;
+        c->req_span = lo <= c->size ? c->size - lo : 0;
         if (c->perslab > most)
             most = c->perslab;
     }
     s->state_bytes = (size_t)most + 1;
     if (!slab_lookup_build(s) || !slab_dir_init(s) || !slab_large_init(s))
         goto fail;
+#ifdef KVALLOC_DEBUG
+    /* The ranges the sized free tests are exactly the sizes slab_class_for maps. */
+    for (unsigned id = 1; id <= n; id++) {
+        const slab_class *c = &s->classes[id];
+        if (c->req_lo == SIZE_MAX) {
+            assert(slab_class_for(s, c->size) != id);
+            continue;
+        }
+        assert(slab_class_for(s, c->req_lo) == id);
+        assert(slab_class_for(s, c->req_lo + c->req_span) == id);
+        assert(c->req_lo == 0 || slab_class_for(s, c->req_lo - 1) != id);
+        assert(c->req_lo + c->req_span + 1 > s->chunk_max ||
+               slab_class_for(s, c->req_lo + c->req_span + 1) != id);
+    }
+#endif
     if (cfg->slab.prealloc && !slab_prealloc(s))
         goto fail;
     if (!slab_tc_init(s))
@@ -414,6 +433,12 @@ static void report_foreign(alloc_t *a, const char *call, const void *p)
                  "its large blocks); free it with the allocator that returned it", call, p);
 }
 
+/* Whether a request of `size` bytes is served by class c (see req_lo). */
+static inline bool class_serves(const slab_class *c, size_t size)
+{
+    return size - c->req_lo <= c->req_span;
+}
+
 /* Whether p, in the page of directory slot v whose class is c, starts a live chunk;
  * *pgp and *index are its page and chunk number.  The fast paths' whole check after the
  * class: the offset comes from the address (pages are aligned to their size), so the
@@ -574,15 +599,19 @@ slow:
 static inline __attribute__((always_inline)) bool tc_fast_free(slab_t *s, void *p, size_t size,
                                                               bool asym)
 {
-    slab_tcache *tc;
-    unsigned id;
-    if (!tc_fast_enter(s, size, &tc, &id, asym))
+    if (slab_tc_last.s != s || slab_tc_last.nonce != s->tc_nonce)
         return false;
-    slab_bin *b = &tc->bins[id];
+    slab_tcache *tc = slab_tc_last.tc;
+    if (!slab_tc_enter_as(tc, asym))
+        return false;
+    /* A page changes class only while every cache is blocked: stable in the window. */
+    uintptr_t v = slab_dir_slot_of(s, p);
+    unsigned id = SLAB_SLOT_CLASS(v);
     const slab_class *c = &s->classes[id];
+    slab_bin *b = &tc->bins[id];
+    slab_page *pg;
     size_t i;
-    slab_page *pg = live_chunk_of(s, p, id, &i);
-    if (pg != NULL && b->n < c->tc_cap) {
+    if (class_serves(c, size) && is_live_chunk(s, c, v, p, &pg, &i) && b->n < c->tc_cap) {
         bin_push(c, b, pg, p, i, true, size);
         slab_tc_exit(tc);
         return true;
@@ -602,24 +631,22 @@ static __attribute__((noinline)) void free_sized_full(alloc_t *a, void *p, size_
     free_block(a, p, size, true, "free_sized");
 }
 
-/* thread_safe = 0 (the instance's free_sized when so configured): the size names the
- * class, and the directory the page; a live chunk of that class at a chunk boundary is
- * pushed inline.  Anything else, a bad pointer included, takes free_block's full path,
- * which judges and reports it. */
+/* thread_safe = 0 (the instance's free_sized when so configured): the directory names
+ * the page and its class; a live chunk at a chunk boundary of a class that serves
+ * `size` is pushed inline.  Anything else, a bad pointer included, takes free_block's
+ * full path, which judges and reports it. */
 static void plain_free_sized(alloc_t *a, void *p, size_t size)
 {
     slab_t *s = slab_of(a);
-    if (__builtin_expect(size <= s->lookup_max, 1)) {
-        unsigned id = slab_class_for(s, size);
-        size_t i;
-        slab_page *pg = live_chunk_of(s, p, id, &i);
-        if (__builtin_expect(pg != NULL, 1)) {
-            slab_class *c = &s->classes[id];
-            do_class_free(c, pg, p, i);
-            c->req_out += size;
-            s->used_room += c->size;
-            return;
-        }
+    uintptr_t v = slab_dir_slot_of(s, p);
+    slab_class *c = &s->classes[SLAB_SLOT_CLASS(v)];
+    slab_page *pg;
+    size_t i;
+    if (__builtin_expect(class_serves(c, size) && is_live_chunk(s, c, v, p, &pg, &i), 1)) {
+        do_class_free(c, pg, p, i);
+        c->req_out += size;
+        s->used_room += c->size;
+        return;
     }
     free_sized_full(a, p, size);
 }

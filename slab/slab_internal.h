@@ -105,6 +105,13 @@ typedef struct slab_class {
     unsigned id;
     unsigned perslab;
     unsigned tc_cap;                /* chunks a thread cache's bin of this class holds */
+    /* The requests this class serves are req_lo .. req_lo + req_span (slab_class_for
+     * maps exactly them here), so a sized free tests a size against the page's class
+     * with one subtraction and one compare.  A class no request maps to (memcached's
+     * repeated last class) has req_lo = SIZE_MAX, req_span = 0: only SIZE_MAX, which
+     * no chunk was ever allocated for.  classes[0], the pool, has the same and
+     * div_magic 0, so no offset is a chunk start of it either. */
+    size_t req_lo, req_span;
 
     _Alignas(SLAB_CACHE_LINE) slab_spinlock lock;
     /* The free chunks, LIFO: stack[top - 1] is handed out next.  An array outside the
