@@ -30,8 +30,8 @@
 #define SLAB_DEFAULT_CLASSES 63u   /* memcached: MAX_NUMBER_OF_SLAB_CLASSES - 1 */
 #define SLAB_TC_MAX 64u            /* most chunks a thread cache's bin holds */
 #define SLAB_TC_BYTES ((size_t)256 << 10) /* and at most about this many bytes */
-#define SLAB_NEAR_BITS 20u         /* the directory's near window: 2^20 slots (8 MiB of
-                                      addresses, backed only where pages are) */
+#define SLAB_NEAR_BITS 20u         /* the directory's near window: 2^20 slots for 2^20
+                                      pages (an 8 MiB table, backed only where pages are) */
 
 __extension__ typedef unsigned __int128 slab_u128;
 
