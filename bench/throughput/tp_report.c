@@ -344,6 +344,42 @@ static size_t build_cells(const bm_row *rows, size_t nrows, cell *cells)
     return ncells;
 }
 
+/* Cells in the benchmark matrix's order (workload, size, allocator), whatever order the
+ * JSON lists them in: with interleaved repetitions Google Benchmark writes each
+ * benchmark's aggregates when its last repetition ends, in random order.  Names the
+ * matrix does not have (a JSON from another build) follow, in file order. */
+typedef struct ranked {
+    size_t rank;
+    cell c;
+} ranked;
+
+static int cmp_rank(const void *a, const void *b)
+{
+    size_t x = ((const ranked *)a)->rank, y = ((const ranked *)b)->rank;
+    return (x > y) - (x < y);
+}
+
+static void order_cells(cell *cells, size_t n)
+{
+    ranked *r = malloc((n + 1) * sizeof *r);
+    if (r == NULL)
+        return; /* file order, then */
+    size_t nb = tp_bench_count();
+    for (size_t i = 0; i < n; i++) {
+        r[i].rank = nb + i;
+        for (size_t k = 0; k < nb; k++)
+            if (strcmp(tp_bench_at(k)->name, cells[i].name) == 0) {
+                r[i].rank = k;
+                break;
+            }
+        r[i].c = cells[i];
+    }
+    qsort(r, n, sizeof *r, cmp_rank);
+    for (size_t i = 0; i < n; i++)
+        cells[i] = r[i].c;
+    free(r);
+}
+
 static const cell *find_cell(const cell *cells, size_t n, const char *workload,
                              const char *allocator, const char *param)
 {
@@ -488,6 +524,8 @@ int tp_report_convert(const char *json_path, const char *csv_path, const char *r
     cell *cells = calloc(nrows + 1, sizeof *cells);
     size_t ncells = cells ? build_cells(rows, nrows, cells) : 0;
     free(rows);
+    if (cells != NULL)
+        order_cells(cells, ncells);
     if (cells == NULL || (ncells == 0 && nrows > 0)) {
         fprintf(stderr, "alloc_throughput: out of memory\n");
         free(cells);
