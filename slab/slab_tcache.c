@@ -68,6 +68,8 @@ static void fold_bin(slab_class *c, slab_bin *b)
 static void do_flush_bin(slab_class *c, slab_bin *b)
 {
     fold_bin(c, b);
+    if (b->n == 0)
+        return; /* a class that never had a page has no stack to point into */
     memcpy(c->stack + c->top, b->slots, b->n * sizeof *b->slots);
     c->top += b->n;
     b->n = 0;
