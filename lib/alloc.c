@@ -96,7 +96,7 @@ alloc_status alloc_create(const alloc_config *cfg, alloc_t **out)
     st = be->create(cfg, &a);
     if (st != ALLOC_OK)
         return st;
-    a->vt = be;
+    /* create made the head (it may report errors from inside, which needs it). */
     a->cfg.backend = be->name;
     *out = a;
     return ALLOC_OK;
@@ -105,47 +105,41 @@ alloc_status alloc_create(const alloc_config *cfg, alloc_t **out)
 void alloc_destroy(alloc_t *a)
 {
     if (a != NULL)
-        a->vt->destroy(a);
+        alloc_vt(a)->destroy(a);
 }
 
-void *alloc_malloc(alloc_t *a, size_t size) { return a->vt->malloc(a, size); }
+/* The external definitions of alloc_api.h's inline block calls (C99 6.7.4: a
+ * declaration without `inline` makes this translation unit's definition external), for
+ * programs that call them out of line: compiled without inlining, taking their
+ * address, or built against a header from before they were inline. */
+#ifdef ALLOC_INLINE
+extern void *alloc_malloc(alloc_t *a, size_t size);
+extern void *alloc_calloc(alloc_t *a, size_t n, size_t size);
+extern void *alloc_realloc(alloc_t *a, void *p, size_t size);
+extern void alloc_free(alloc_t *a, void *p);
+extern void alloc_free_sized(alloc_t *a, void *p, size_t size);
+extern size_t alloc_usable_size(const alloc_t *a, const void *p);
+#else
+#error "lib/alloc.c is C11: alloc_api.h's inline block calls must be available"
+#endif
 
-void *alloc_calloc(alloc_t *a, size_t n, size_t size) { return a->vt->calloc(a, n, size); }
+size_t alloc_good_size(const alloc_t *a, size_t size) { return alloc_vt(a)->good_size(a, size); }
 
-void *alloc_realloc(alloc_t *a, void *p, size_t size) { return a->vt->realloc(a, p, size); }
-
-void alloc_free(alloc_t *a, void *p)
-{
-    if (p != NULL)
-        a->vt->free(a, p);
-}
-
-void alloc_free_sized(alloc_t *a, void *p, size_t size)
-{
-    if (p != NULL)
-        a->vt->free_sized(a, p, size);
-}
-
-size_t alloc_usable_size(const alloc_t *a, const void *p)
-{
-    return p == NULL ? 0 : a->vt->usable_size(a, p);
-}
-
-size_t alloc_good_size(const alloc_t *a, size_t size) { return a->vt->good_size(a, size); }
-
-alloc_status alloc_check(const alloc_t *a) { return a->vt->check(a); }
+alloc_status alloc_check(const alloc_t *a) { return alloc_vt(a)->check(a); }
 
 void alloc_get_stats(const alloc_t *a, alloc_stats *out)
 {
     memset(out, 0, sizeof *out);
-    a->vt->get_stats(a, out);
+    alloc_vt(a)->get_stats(a, out);
 }
 
-const char *alloc_backend_name(const alloc_t *a) { return a->vt->name; }
+const char *alloc_backend_name(const alloc_t *a) { return alloc_vt(a)->name; }
 
 const alloc_config *alloc_get_config(const alloc_t *a) { return &a->cfg; }
 
-size_t alloc_alignment(const alloc_t *a) { return a->vt->alignment(a); }
+size_t alloc_alignment(const alloc_t *a) { return alloc_vt(a)->alignment(a); }
+
+int alloc_version(void) { return KVALLOC_VERSION; }
 
 const char *alloc_strerror(alloc_status s)
 {
@@ -167,8 +161,8 @@ void alloc_report(const alloc_t *a, alloc_status status, const void *ptr, const 
     va_start(ap, fmt);
     vsnprintf(body, sizeof body, fmt, ap);
     va_end(ap);
-    snprintf(msg, sizeof msg, "kvalloc %s instance %p: %s (%s)", a->vt->name, (const void *)a,
-             body, alloc_strerror(status));
+    snprintf(msg, sizeof msg, "kvalloc %s instance %p: %s (%s)", alloc_vt(a)->name,
+             (const void *)a, body, alloc_strerror(status));
     if (a->cfg.on_error != NULL) {
         a->cfg.on_error(a->cfg.on_error_ud, status, ptr, msg);
         return;

@@ -3,7 +3,13 @@
  * allocator (pages carved into fixed-size chunks, one size class per growth step).
  *
  * Every call takes an instance handle; the library keeps no mutable process-wide
- * state, so any number of instances of either backend live side by side. */
+ * state, so any number of instances of either backend live side by side.
+ *
+ * The handle is opaque except for its first word (alloc_head below), a pointer to the
+ * backend's table of block calls: alloc_malloc, alloc_free and the other block calls
+ * are inline functions that make one indirect call through it, as stdio's getc reads
+ * FILE's buffer in place, instead of a call into the library that then makes the
+ * indirect call. */
 #ifndef KVALLOC_ALLOC_API_H
 #define KVALLOC_ALLOC_API_H
 
@@ -25,11 +31,67 @@ extern "C" {
 #define ALLOC_ATTR_FORMAT(f, a)
 #endif
 
-#define KVALLOC_VERSION_MAJOR 0
-#define KVALLOC_VERSION_MINOR 1
-#define KVALLOC_VERSION_PATCH 0
+/* ALLOC_INLINE makes the block calls inline definitions that emit no symbol (the
+ * library's lib/alloc.c holds the one external definition): C99's `inline`, C++'s
+ * `inline`, or GNU C89's `extern inline` with gnu_inline, which means the same.
+ * Without any of them the block calls are plain declarations. */
+#if defined(ALLOC_NO_INLINE)
+/* asked for plain calls */
+#elif defined(__cplusplus)
+#define ALLOC_INLINE inline
+#elif defined(__GNUC__) && defined(__GNUC_GNU_INLINE__)
+#define ALLOC_INLINE extern __inline__ __attribute__((__gnu_inline__))
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
+#define ALLOC_INLINE inline
+#endif
+#ifdef ALLOC_INLINE
+#define ALLOC_BLOCK_CALL ALLOC_INLINE
+#else
+#define ALLOC_BLOCK_CALL
+#endif
 
-typedef struct alloc alloc_t; /* one allocator instance, opaque */
+/* The version of this header; the library's own is alloc_version().
+ *
+ * The binary interface.  A program compiled against this header reads two things of
+ * the library's inside: the instance's first word (alloc_head.ops) and the members of
+ * alloc_ops, in their order.  So:
+ *   - PATCH releases change neither.
+ *   - From 1.0 on, a MINOR release may only append members to alloc_ops (a program
+ *     built against minor N then needs a library of minor N or later); removing,
+ *     reordering or retyping a member, or moving alloc_head from the start of the
+ *     instance, takes a MAJOR release.  While MAJOR is 0, every MINOR release may
+ *     change them (0.2 introduced them), so a program needs a library of its own
+ *     MAJOR.MINOR, as the CMake package and pkg-config versions say.
+ *   - Everything else about an instance (its size, what follows alloc_head, the rest
+ *     of the backend's table) is the library's and changes in any release.
+ * The block calls also exist as ordinary exported functions of the same names, so a
+ * program built without inlining, or taking their address, calls those. */
+#define KVALLOC_VERSION_MAJOR 0
+#define KVALLOC_VERSION_MINOR 2
+#define KVALLOC_VERSION_PATCH 0
+/* One number for #if: MAJOR * 10000 + MINOR * 100 + PATCH (0.2.0 is 200). */
+#define KVALLOC_VERSION \
+    (KVALLOC_VERSION_MAJOR * 10000 + KVALLOC_VERSION_MINOR * 100 + KVALLOC_VERSION_PATCH)
+
+typedef struct alloc alloc_t; /* one allocator instance, opaque but for alloc_head */
+
+/* The block calls of one backend, the public part of its table.  Each instance's
+ * backend fills it; programs call it only through the inline functions below, which
+ * keep the NULL cases (free and free_sized of NULL, usable_size of NULL) out of it. */
+typedef struct alloc_ops {
+    void *(*malloc)(alloc_t *a, size_t size);
+    void *(*calloc)(alloc_t *a, size_t n, size_t size);
+    void *(*realloc)(alloc_t *a, void *p, size_t size);
+    void (*free)(alloc_t *a, void *p);                      /* p != NULL */
+    void (*free_sized)(alloc_t *a, void *p, size_t size);   /* p != NULL */
+    size_t (*usable_size)(const alloc_t *a, const void *p); /* p != NULL */
+} alloc_ops;
+
+/* The first member of every instance.  Read-only for programs; set by alloc_create
+ * and never changed while the instance lives. */
+typedef struct alloc_head {
+    const alloc_ops *ops;
+} alloc_head;
 
 typedef enum alloc_status {
     ALLOC_OK = 0,
@@ -107,13 +169,18 @@ alloc_status alloc_create(const alloc_config *cfg, alloc_t **out);
  * its own memory (live blocks stay the caller's, as in Redis). */
 void alloc_destroy(alloc_t *a);
 
-void *alloc_malloc(alloc_t *a, size_t size) ALLOC_ATTR_MALLOC ALLOC_ATTR_ALLOC_SIZE(2);
-void *alloc_calloc(alloc_t *a, size_t n, size_t size) /* overflow -> NULL */
+/* The block calls: inline (one indirect call) where the compiler supports C99 inline
+ * functions or GNU's, else ordinary calls into the library. */
+ALLOC_BLOCK_CALL void *alloc_malloc(alloc_t *a, size_t size)
+    ALLOC_ATTR_MALLOC ALLOC_ATTR_ALLOC_SIZE(2);
+ALLOC_BLOCK_CALL void *alloc_calloc(alloc_t *a, size_t n, size_t size) /* overflow -> NULL */
     ALLOC_ATTR_MALLOC ALLOC_ATTR_ALLOC_SIZE2(2, 3);
-void *alloc_realloc(alloc_t *a, void *p, size_t size) ALLOC_ATTR_ALLOC_SIZE(3);
-void alloc_free(alloc_t *a, void *p);                    /* NULL is a no-op */
-void alloc_free_sized(alloc_t *a, void *p, size_t size); /* size as last requested */
-size_t alloc_usable_size(const alloc_t *a, const void *p);
+ALLOC_BLOCK_CALL void *alloc_realloc(alloc_t *a, void *p, size_t size)
+    ALLOC_ATTR_ALLOC_SIZE(3);
+ALLOC_BLOCK_CALL void alloc_free(alloc_t *a, void *p);  /* NULL is a no-op */
+ALLOC_BLOCK_CALL void alloc_free_sized(alloc_t *a, void *p,
+                                       size_t size);   /* size as last requested */
+ALLOC_BLOCK_CALL size_t alloc_usable_size(const alloc_t *a, const void *p);
 size_t alloc_good_size(const alloc_t *a, size_t size); /* usable size a request gets;
                                                            0 when it cannot be served */
 alloc_status alloc_check(const alloc_t *a); /* walks all metadata, checks invariants */
@@ -126,6 +193,47 @@ const alloc_config *alloc_get_config(const alloc_t *a);
 
 /* Guaranteed alignment of every block this instance returns (8 or 16). */
 size_t alloc_alignment(const alloc_t *a);
+
+/* The library's version, as KVALLOC_VERSION: a program can refuse a library whose
+ * MAJOR.MINOR differs from the header it was built with. */
+int alloc_version(void);
+
+#ifdef ALLOC_INLINE
+/* The instance's table: alloc_head is its first member (C11 6.7.2.1). */
+#define ALLOC_OPS_OF(a) (((const alloc_head *)(const void *)(a))->ops)
+
+ALLOC_INLINE void *alloc_malloc(alloc_t *a, size_t size)
+{
+    return ALLOC_OPS_OF(a)->malloc(a, size);
+}
+
+ALLOC_INLINE void *alloc_calloc(alloc_t *a, size_t n, size_t size)
+{
+    return ALLOC_OPS_OF(a)->calloc(a, n, size);
+}
+
+ALLOC_INLINE void *alloc_realloc(alloc_t *a, void *p, size_t size)
+{
+    return ALLOC_OPS_OF(a)->realloc(a, p, size);
+}
+
+ALLOC_INLINE void alloc_free(alloc_t *a, void *p)
+{
+    if (p != NULL)
+        ALLOC_OPS_OF(a)->free(a, p);
+}
+
+ALLOC_INLINE void alloc_free_sized(alloc_t *a, void *p, size_t size)
+{
+    if (p != NULL)
+        ALLOC_OPS_OF(a)->free_sized(a, p, size);
+}
+
+ALLOC_INLINE size_t alloc_usable_size(const alloc_t *a, const void *p)
+{
+    return p == NULL ? 0 : ALLOC_OPS_OF(a)->usable_size(a, p);
+}
+#endif /* ALLOC_INLINE */
 
 #ifdef __cplusplus
 }

@@ -88,8 +88,10 @@ typedef enum slab_status {
     SLAB_NOSPARE,  /* "NOSPARE": the source has fewer than 2 pages (the pool: none) */
     SLAB_BADCLASS, /* "BADCLASS": src or dst is not 0..slab_class_count() */
     SLAB_SAME,     /* "SAME": src == dst */
-    SLAB_NOROOM    /* the other pages of the source class have fewer free chunks than the
+    SLAB_NOROOM,   /* the other pages of the source class have fewer free chunks than the
                       page has live ones (memcached would evict: slab_reassign_evict) */
+    SLAB_NOMEM     /* the destination class's list of free chunks could not grow to take
+                      the page's (nothing was moved) */
 } slab_status;
 
 const char *slab_status_str(slab_status s);

@@ -1,19 +1,21 @@
 /* slab_backend.c - the slab backend's vtable, instance creation, and the block calls:
- * malloc pops a class's LIFO free list, free validates the pointer against the page
- * directory and the page's chunk states before pushing it back. */
+ * malloc pops a class's stack of free chunks (or the thread's bin), free validates the
+ * pointer against the page directory and the page's chunk states before pushing it
+ * back. */
 #include "slab_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #ifdef KVALLOC_DEBUG
-/* Fresh blocks read as 0xAA and freed ones as 0x55 (past the free-list link), so
- * reads of uninitialised or freed memory show up in tests. */
+/* Fresh blocks read as 0xAA and freed ones as 0x55, so reads of uninitialised or
+ * freed memory show up in tests. */
 #define SLAB_FILL_ALLOC 0xAA
 #define SLAB_FILL_FREE 0x55
 #endif
 
 static void slab_destroy(alloc_t *a);
+static const alloc_ops slab_ops_plain, slab_ops_cached, slab_ops_cached_fenced;
 
 static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
 {
@@ -26,13 +28,14 @@ static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
     if (s == NULL)
         return ALLOC_ENOMEM;
     memset(s, 0, sizeof *s);
-    s->base.vt = &alloc_backend_slab;
+    alloc_init_head(&s->base, &alloc_backend_slab, &alloc_backend_slab.ops);
     s->base.cfg = *cfg;
     s->base.cfg.slab.chunk_max = slab_effective_chunk_max(cfg);
     s->ts = cfg->thread_safe;
     s->nclasses = n;
     s->page_size = cfg->slab.page_size;
     s->page_shift = (unsigned)__builtin_ctzll(cfg->slab.page_size);
+    s->page_mask = cfg->slab.page_size - 1;
     s->chunk_max = s->base.cfg.slab.chunk_max;
     s->mem_limit = cfg->mem_limit;
 
@@ -47,6 +50,7 @@ static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
     if (s->classes == NULL)
         goto fail;
     memset(s->classes, 0, (n + 1) * sizeof *s->classes);
+    s->classes[0].req_lo = SIZE_MAX;
     unsigned most = 0;
     for (unsigned id = 1; id <= n; id++) {
         slab_class *c = &s->classes[id];
@@ -54,17 +58,38 @@ static alloc_status slab_create(const alloc_config *cfg, alloc_t **out)
         c->size = sizes[id - 1];
         c->perslab = perslab[id - 1];
         c->div_magic = UINT64_MAX / c->size + 1;
-        c->hint_base = SLAB_NO_HINT;
+        size_t lo = id == 1 ? 0 : s->classes[id - 1].size + 1;
+        c->req_lo = lo <= c->size ? lo : SIZE_MAX;
+        c->req_span = lo <= c->size ? c->size - lo : 0;
         if (c->perslab > most)
             most = c->perslab;
     }
-    s->state_bytes = most;
+    s->state_bytes = (size_t)most + 1;
     if (!slab_lookup_build(s) || !slab_dir_init(s) || !slab_large_init(s))
         goto fail;
+#ifdef KVALLOC_DEBUG
+    /* The ranges the sized free tests are exactly the sizes slab_class_for maps. */
+    for (unsigned id = 1; id <= n; id++) {
+        const slab_class *c = &s->classes[id];
+        if (c->req_lo == SIZE_MAX) {
+            assert(slab_class_for(s, c->size) != id);
+            continue;
+        }
+        assert(slab_class_for(s, c->req_lo) == id);
+        assert(slab_class_for(s, c->req_lo + c->req_span) == id);
+        assert(c->req_lo == 0 || slab_class_for(s, c->req_lo - 1) != id);
+        assert(c->req_lo + c->req_span + 1 > s->chunk_max ||
+               slab_class_for(s, c->req_lo + c->req_span + 1) != id);
+    }
+#endif
     if (cfg->slab.prealloc && !slab_prealloc(s))
         goto fail;
     if (!slab_tc_init(s))
         goto fail;
+    if (!s->ts)
+        s->base.head.ops = &slab_ops_plain;
+    else if (s->tc_on)
+        s->base.head.ops = s->tc_asym ? &slab_ops_cached : &slab_ops_cached_fenced;
     *out = &s->base;
     return ALLOC_OK;
 fail:
@@ -76,6 +101,7 @@ static void slab_destroy(alloc_t *a)
 {
     slab_t *s = slab_of(a);
     slab_tc_destroy(s);
+    slab_stacks_destroy(s);
     slab_pages_destroy(s);
     slab_large_destroy(s);
     free(s->lookup);
@@ -89,121 +115,98 @@ static void count_failure(slab_t *s)
     atomic_fetch_add_explicit(&s->failed_allocs, 1, memory_order_relaxed);
 }
 
-/* Pops a chunk for a request of `size`; c->lock held.  Each popped entry is checked
- * against its page's chunk states (and, outside the hint page, the directory) before it is
- * trusted: a write after free that changed a link is caught here, reported by the
- * caller (*corrupt), and the list is rebuilt from the chunk states, which such a write
- * cannot reach.  The check costs a few compares of values the state update needs
- * anyway, so it stays on in every build.  With thread caches (rebuild false), cached
- * chunks are free in their states but on no list: the list can only be rebuilt once
- * they are dropped (slab_tc_repair, by the caller). */
-static inline void *do_class_alloc(slab_t *s, slab_class *c, size_t size, bool *corrupt,
-                                   bool rebuild)
+/* Marks the chunk of entry e (of class c) live and returns it: e came off a stack or a
+ * bin, the instance's own lists, so it needs no check (a KVALLOC_DEBUG build makes
+ * them: page, chunk boundary, state). */
+static inline char *chunk_take(const slab_t *s, const slab_class *c, slab_entry e)
 {
-    for (;;) {
-        char *p = c->free_head;
-        if (p == NULL) {
-            if (!slab_do_newslab(s, c))
-                return NULL;
-            continue;
-        }
-        slab_page *pg;
-        size_t off = (uintptr_t)p - c->hint_base;
-        if (off < s->page_size) {
-            pg = c->hint_pg;
-        } else {
-            pg = slab_dir_find(s, p);
-            if (pg == NULL ||
-                atomic_load_explicit(&pg->class_id, memory_order_relaxed) != c->id) {
-                *corrupt = true;
-                if (!rebuild)
-                    return NULL;
-                slab_do_rebuild_free_list(c);
-                continue;
-            }
-            off = (size_t)(p - pg->base);
-            c->hint_base = (uintptr_t)pg->base;
-            c->hint_pg = pg;
-        }
-        size_t i = slab_chunk_index(c, off);
-        if (i * c->size != off || i >= c->perslab || !slab_chunk_is_free(pg, i)) {
-            *corrupt = true;
-            if (!rebuild)
-                return NULL;
-            slab_do_rebuild_free_list(c);
-            continue;
-        }
-        c->free_head = *(void **)p;
-        slab_chunk_set_live(pg, i);
-        c->req_in += size;
-        c->allocs++;
-        return p;
+#ifdef KVALLOC_DEBUG
+    slab_page *pg = slab_dir_page_of(s, e.p);
+    size_t i = slab_chunk_index(c, (size_t)(e.p - pg->base));
+    assert(atomic_load_explicit(&pg->class_id, memory_order_relaxed) == c->id);
+    assert(i < c->perslab && i * c->size == (size_t)(e.p - pg->base));
+    assert(e.state == &pg->state[i] && *e.state == 1);
+#else
+    (void)s, (void)c;
+#endif
+    *e.state = 0;
+    return e.p;
+}
+
+/* Pops a chunk of class c for a request of `size`: the stack's top, else the fresh
+ * page's next chunk, else one of a new page.  c->lock held. */
+static inline void *do_class_alloc(slab_t *s, slab_class *c, size_t size)
+{
+    char *p;
+    if (c->top != 0) {
+        p = chunk_take(s, c, c->stack[--c->top]);
+    } else {
+        if (c->fresh_n == 0 && !slab_do_newslab(s, c))
+            return NULL;
+        size_t i = --c->fresh_n;
+        p = c->fresh_pg->base + i * c->size;
+        slab_chunk_set_live(c->fresh_pg, i);
     }
+    c->req_in += size;
+    c->allocs++;
+    return p;
 }
 
-static void report_corrupt(alloc_t *a, const slab_class *c)
-{
-    alloc_report(a, ALLOC_ECORRUPT, NULL,
-                 "the free list of class %u (%zu-byte chunks) held an entry that is no "
-                 "free chunk (a write after free?); it was rebuilt from the page's chunk states",
-                 c->id, c->size);
-}
-
-/* The class's free list under its lock: thread_safe = 0, no cache, or a blocked one. */
+/* The class's stack under its lock: thread_safe = 0, no cache, or a blocked one. */
 static inline __attribute__((always_inline)) void *locked_malloc(slab_t *s, slab_class *c,
                                                               size_t size, bool cached)
 {
-    for (;;) {
-        bool corrupt = false;
-        slab_lock(s, &c->lock);
-        void *p = do_class_alloc(s, c, size, &corrupt, !cached);
-        slab_unlock(s, &c->lock);
-        if (corrupt)
-            report_corrupt(&s->base, c);
-        if (corrupt && p == NULL && cached) {
-            slab_tc_repair(s, c);
-            continue;
-        }
-        if (p != NULL && !cached)
-            slab_used_add(s, c->size);
-        return p;
-    }
+    slab_lock(s, &c->lock);
+    void *p = do_class_alloc(s, c, size);
+    slab_unlock(s, &c->lock);
+    if (p != NULL && !cached)
+        slab_used_add(s, c->size);
+    return p;
 }
 
-/* Moves up to half a bin of c's free chunks (top first, order kept) into the empty bin
- * b, taking a page when the class has none; inside the active window, takes c->lock.
- * false: no memory, or a damaged list entry (*corrupt, nothing taken). */
-static bool do_tc_refill(slab_t *s, slab_class *c, slab_bin *b, bool *corrupt,
-                         bool *took_page)
+/* Fills the empty bin b with up to half a bin of c's free chunks: the stack's top
+ * entries (their order kept, so the stack's top is the bin's), else the fresh page's
+ * next chunks, taking a page when the class has neither; inside the active window,
+ * takes c->lock.  false: no memory. */
+static bool do_tc_refill(slab_t *s, slab_class *c, slab_bin *b, bool *took_page)
 {
-    unsigned want = c->tc_cap / 2;
+    unsigned want = c->tc_cap / 2, n;
     slab_lock_raw(&c->lock);
-    if (c->free_head == NULL) {
+    if (c->top == 0 && c->fresh_n == 0) {
         if (!slab_do_newslab(s, c)) {
             slab_unlock_raw(&c->lock);
             return false;
         }
         *took_page = true;
     }
-    char *first = c->free_head, *p = first, *last = NULL;
-    unsigned n = 0;
-    while (p != NULL && n < want) {
-        size_t i;
-        if (slab_tc_check_free(s, c, b, p, &i) == NULL) {
-            slab_unlock_raw(&c->lock);
-            *corrupt = true;
-            return false;
+    if (c->top != 0) {
+        n = c->top < want ? (unsigned)c->top : want;
+        c->top -= n;
+        memcpy(b->slots, c->stack + c->top, n * sizeof *b->slots);
+    } else {
+        n = c->fresh_n < want ? c->fresh_n : want;
+        c->fresh_n -= n;
+        slab_page *pg = c->fresh_pg;
+        for (unsigned k = 0; k < n; k++) {
+            size_t i = c->fresh_n + k;
+            b->slots[k] = (slab_entry){pg->base + i * c->size, &pg->state[i]};
         }
-        last = p;
-        p = *(void **)p;
-        n++;
     }
-    c->free_head = p;
     slab_unlock_raw(&c->lock);
-    *(void **)last = NULL;
-    b->head = first;
     b->n = n;
     return true;
+}
+
+/* Pops bin b (not empty) of class c for a request of `size`, inside the owner's active
+ * window, and counts the allocation in the bin. */
+static inline __attribute__((always_inline)) void *bin_pop(const slab_t *s,
+                                                          const slab_class *c, slab_bin *b,
+                                                          size_t size)
+{
+    char *p = chunk_take(s, c, b->slots[--b->n]);
+    slab_tc_add(&b->allocs, 1);
+    slab_tc_add(&b->req_in, size);
+    return p;
 }
 
 /* Pops the calling thread's bin of class c, refilling it when empty.  No lock and no
@@ -212,114 +215,123 @@ static inline __attribute__((always_inline)) void *tc_malloc(slab_t *s, slab_cla
                                                           size_t size)
 {
     slab_tcache *tc = slab_tc_get(s);
-    if (tc == NULL)
+    if (tc == NULL || !slab_tc_enter(s, tc))
         return locked_malloc(s, c, size, true);
-    for (;;) {
-        if (!slab_tc_enter(s, tc))
-            return locked_malloc(s, c, size, true);
-        slab_bin *b = &tc->bins[c->id];
-        bool corrupt = false, took_page = false;
-        if (b->head == NULL) {
-            if (b->n != 0 || !do_tc_refill(s, c, b, &corrupt, &took_page)) {
-                slab_tc_exit(tc);
-                if (!corrupt && b->n == 0)
-                    return NULL;
-                slab_tc_repair(s, c);
-                report_corrupt(&s->base, c);
-                continue;
-            }
-        }
-        char *p = b->head;
-        size_t i;
-        slab_page *pg = slab_tc_check_free(s, c, b, p, &i);
-        if (pg == NULL) {
-            slab_tc_exit(tc);
-            slab_tc_repair(s, c);
-            report_corrupt(&s->base, c);
-            continue;
-        }
-        b->head = *(void **)p;
-        b->n--;
-        slab_chunk_set_live(pg, i);
-        slab_tc_add(&b->allocs, 1);
-        slab_tc_add(&b->req_in, size);
+    slab_bin *b = &tc->bins[c->id];
+    bool took_page = false;
+    if (b->n == 0 && !do_tc_refill(s, c, b, &took_page)) {
         slab_tc_exit(tc);
-        if (took_page)
-            slab_tc_peak_sample(s);
-        return p;
+        return NULL;
     }
+    void *p = bin_pop(s, c, b, size);
+    slab_tc_exit(tc);
+    if (took_page)
+        slab_tc_peak_sample(s);
+    return p;
 }
 
-/* What both fast paths need first: the thread's memo names its cache for this
- * instance, the size has a class in the lookup table, and the cache's active window
- * opened (not blocked by another thread).  On true the window is open: close it with
- * slab_tc_exit. */
+/* What both fast paths need first, with thread caches on (the instance's block calls
+ * say so) and membarrier available or not (asym, likewise): the thread's memo names
+ * its cache for this instance, the size has a class in the lookup table, and the
+ * cache's active window opened (not blocked by another thread).  On true the window is
+ * open: close it with slab_tc_exit. */
 static inline __attribute__((always_inline)) bool tc_fast_enter(slab_t *s, size_t size,
-                                                            slab_tcache **tc, unsigned *id)
+                                                            slab_tcache **tc, unsigned *id,
+                                                            bool asym)
 {
-    if (!s->tc_on || size > s->lookup_max || slab_tc_last.s != s ||
-        slab_tc_last.nonce != s->tc_nonce)
+    if (size > s->lookup_max || slab_tc_last.s != s || slab_tc_last.nonce != s->tc_nonce)
         return false;
     *tc = slab_tc_last.tc;
     *id = slab_class_for(s, size);
-    return slab_tc_enter(s, *tc);
+    return slab_tc_enter_as(*tc, asym);
 }
 
 /* The common case of tc_malloc, with no call, so it needs no stack frame: the thread's
- * memo names its cache, and the bin's top chunk lies in the bin's hint page.  NULL
- * sends the caller to the full path, which handles everything else. */
-static inline void *tc_fast_malloc(slab_t *s, size_t size)
+ * memo names its cache and the bin is not empty.  NULL sends the caller to the full
+ * path, which handles everything else. */
+static inline __attribute__((always_inline)) void *tc_fast_malloc(slab_t *s, size_t size,
+                                                               bool asym)
 {
     slab_tcache *tc;
     unsigned id;
-    if (!tc_fast_enter(s, size, &tc, &id))
+    if (!tc_fast_enter(s, size, &tc, &id, asym))
         return NULL;
     slab_bin *b = &tc->bins[id];
-    const slab_class *c = &s->classes[id];
-    char *p = b->head;
-    size_t off = (uintptr_t)p - b->hint_base;
-    if (p != NULL && off < s->page_size) {
-        slab_page *pg = b->hint_pg;
-        size_t i = slab_chunk_index(c, off);
-        if (i * c->size == off && i < c->perslab && slab_chunk_is_free(pg, i)) {
-            b->head = *(void **)p;
-            b->n--;
-            slab_chunk_set_live(pg, i);
-            slab_tc_add(&b->allocs, 1);
-            slab_tc_add(&b->req_in, size);
-            slab_tc_exit(tc);
+    void *p = NULL;
+    if (b->n != 0)
+        p = bin_pop(s, &s->classes[id], b, size);
+    slab_tc_exit(tc);
+#ifdef KVALLOC_DEBUG
+    if (p != NULL)
+        memset(p, SLAB_FILL_ALLOC, s->classes[id].size);
+#endif
+    return p;
+}
+
+static inline __attribute__((always_inline)) void *malloc_body(alloc_t *a, size_t size,
+                                                             bool cached);
+
+/* Everything after the fast paths, out of line so that they need no stack frame. */
+static __attribute__((noinline)) void *malloc_full(alloc_t *a, size_t size)
+{
+    return malloc_body(a, size, true);
+}
+
+static __attribute__((noinline)) void *malloc_locked(alloc_t *a, size_t size)
+{
+    return malloc_body(a, size, false);
+}
+
+/* thread_safe = 0 (the instance's malloc when so configured): a chunk on the class's
+ * stack is popped inline, with no lock and no stack frame. */
+static void *plain_malloc(alloc_t *a, size_t size)
+{
+    slab_t *s = slab_of(a);
+    if (__builtin_expect(size <= s->lookup_max, 1)) {
+        slab_class *c = &s->classes[slab_class_for(s, size)];
+        if (__builtin_expect(c->top != 0, 1)) {
+            char *p = chunk_take(s, c, c->stack[--c->top]);
+            c->req_in += size;
+            c->allocs++;
+            slab_used_add_plain(s, c->size);
 #ifdef KVALLOC_DEBUG
             memset(p, SLAB_FILL_ALLOC, c->size);
 #endif
             return p;
         }
     }
-    slab_tc_exit(tc);
-    return NULL;
+    return malloc_locked(a, size);
 }
 
-static inline __attribute__((always_inline)) void *malloc_body(alloc_t *a, size_t size,
-                                                             bool cached);
-
-/* The cached instance's path after tc_fast_malloc, out of line so the fast path needs
- * no stack frame. */
-static __attribute__((noinline)) void *malloc_full(alloc_t *a, size_t size)
+/* Thread caches on (the instance's malloc when so configured), with membarrier
+ * ordering the owner's window (asym) or a seq_cst store doing it. */
+static void *cached_malloc(alloc_t *a, size_t size)
 {
-    return malloc_body(a, size, true);
+    void *p = tc_fast_malloc(slab_of(a), size, true);
+    if (__builtin_expect(p != NULL, 1))
+        return p;
+    return malloc_full(a, size);
+}
+
+static void *cached_malloc_fenced(alloc_t *a, size_t size)
+{
+    void *p = tc_fast_malloc(slab_of(a), size, false);
+    if (__builtin_expect(p != NULL, 1))
+        return p;
+    return malloc_full(a, size);
 }
 
 void *slab_malloc(alloc_t *a, size_t size)
 {
 #ifdef KVALLOC_DEBUG
-    assert(a->vt == &alloc_backend_slab);
+    assert(alloc_vt(a) == &alloc_backend_slab);
 #endif
-    slab_t *s = slab_of(a);
-    if (!s->tc_on)
-        return malloc_body(a, size, false);
-    void *p = tc_fast_malloc(s, size);
-    if (p != NULL)
-        return p;
-    return malloc_full(a, size);
+    const slab_t *s = slab_of(a);
+    if (s->tc_on)
+        return s->tc_asym ? cached_malloc(a, size) : cached_malloc_fenced(a, size);
+    if (!s->ts)
+        return plain_malloc(a, size);
+    return malloc_locked(a, size);
 }
 
 static inline __attribute__((always_inline)) void *malloc_body(alloc_t *a, size_t size,
@@ -421,14 +433,48 @@ static void report_foreign(alloc_t *a, const char *call, const void *p)
                  "its large blocks); free it with the allocator that returned it", call, p);
 }
 
-/* Pushes live chunk i of page pg (class c) back; c->lock held. */
+/* Whether a request of `size` bytes is served by class c (see req_lo). */
+static inline bool class_serves(const slab_class *c, size_t size)
+{
+    return size - c->req_lo <= c->req_span;
+}
+
+/* Whether p, in the page of directory slot v whose class is c, starts a live chunk;
+ * *pgp and *index are its page and chunk number.  The fast paths' whole check after the
+ * class: the offset comes from the address (pages are aligned to their size), so the
+ * page's metadata is only touched at the state byte. */
+static inline bool is_live_chunk(const slab_t *s, const slab_class *c, uintptr_t v,
+                                 const void *p, slab_page **pgp, size_t *index)
+{
+    slab_page *pg = SLAB_SLOT_PAGE(v);
+    size_t i;
+    bool at = slab_chunk_at(c, (uintptr_t)p & s->page_mask, &i);
+    *pgp = pg;
+    *index = i;
+    return at && slab_chunk_is_live(pg, i);
+}
+
+/* The page of p when p is a live chunk start of class id (not 0), else NULL; *index is
+ * its chunk number. */
+static inline slab_page *live_chunk_of(const slab_t *s, const void *p, unsigned id,
+                                       size_t *index)
+{
+    uintptr_t v = slab_dir_slot_of(s, p);
+    slab_page *pg;
+    if (SLAB_SLOT_CLASS(v) != id || !is_live_chunk(s, &s->classes[id], v, p, &pg, index))
+        return NULL;
+    return pg;
+}
+
+/* Pushes live chunk i of page pg (class c) onto c's stack; c->lock held.  The stack
+ * has room: it holds at most the class's free chunks (cap invariant). */
 static inline void do_class_free(slab_class *c, slab_page *pg, void *p, size_t i)
 {
 #ifdef KVALLOC_DEBUG
+    assert(c->top < c->cap);
     memset(p, SLAB_FILL_FREE, c->size);
 #endif
-    *(void **)p = c->free_head;
-    c->free_head = p;
+    c->stack[c->top++] = (slab_entry){p, &pg->state[i]};
     slab_chunk_set_free(pg, i);
     c->frees++;
 }
@@ -484,31 +530,18 @@ static void free_block(alloc_t *a, void *p, size_t size, bool sized, const char 
         slab_used_sub(s, chunk);
 }
 
-/* Returns the bottom half of the full bin b to c's free list (the top stays hot);
- * inside the active window, takes c->lock.  false: a damaged entry, nothing moved. */
-static bool do_tc_flush_some(slab_t *s, slab_class *c, slab_bin *b)
+/* Returns the bottom entries of the full bin b to c's stack, keeping the top half
+ * (the most recently freed, likeliest to be reused hot); inside the active window,
+ * takes c->lock. */
+static void do_tc_flush_some(slab_class *c, slab_bin *b)
 {
-    unsigned keep = c->tc_cap / 2;
-    char *p = b->head, *cut = NULL, *tail = NULL;
-    for (unsigned k = 0; k < b->n; k++) {
-        size_t i;
-        if (p == NULL || slab_tc_check_free(s, c, b, p, &i) == NULL)
-            return false;
-        if (k + 1 == keep)
-            cut = p;
-        tail = p;
-        p = *(void **)p;
-    }
-    if (p != NULL || cut == NULL || cut == tail)
-        return false;
-    char *first = *(void **)cut;
+    unsigned keep = c->tc_cap / 2, move = b->n - keep;
     slab_lock_raw(&c->lock);
-    *(void **)tail = c->free_head;
-    c->free_head = first;
+    memcpy(c->stack + c->top, b->slots, move * sizeof *b->slots);
+    c->top += move;
     slab_unlock_raw(&c->lock);
-    *(void **)cut = NULL;
+    memmove(b->slots, b->slots + move, keep * sizeof *b->slots);
     b->n = keep;
-    return true;
 }
 
 /* Pushes live chunk i of page pg (class c) onto this thread's bin b, inside the
@@ -522,9 +555,7 @@ static inline __attribute__((always_inline)) void bin_push(const slab_class *c, 
 #else
     (void)c;
 #endif
-    *(void **)p = b->head;
-    b->head = p;
-    b->n++;
+    b->slots[b->n++] = (slab_entry){p, &pg->state[i]};
     slab_chunk_set_free(pg, i);
     slab_tc_add(&b->frees, 1);
     if (sized)
@@ -542,42 +573,19 @@ static inline __attribute__((always_inline)) bool tc_free(slab_t *s, void *p, un
     slab_tcache *tc = slab_tc_get(s);
     if (tc == NULL || !slab_tc_enter(s, tc))
         return false;
-    slab_page *pg;
-    slab_bin *b;
-    size_t off;
-    if (id != 0) {
-        b = &tc->bins[id];
-        off = (uintptr_t)p - b->hint_base;
-        if (off < s->page_size) {
-            pg = b->hint_pg;
-        } else {
-            pg = slab_dir_find(s, p);
-            if (pg == NULL || atomic_load_explicit(&pg->class_id, memory_order_relaxed) != id)
-                goto slow;
-            off = (size_t)((char *)p - pg->base);
-            b->hint_base = (uintptr_t)pg->base;
-            b->hint_pg = pg;
-        }
-    } else {
-        pg = slab_dir_find(s, p);
-        if (pg == NULL)
-            goto slow;
-        id = atomic_load_explicit(&pg->class_id, memory_order_relaxed);
-        if (id == 0)
-            goto slow;
-        b = &tc->bins[id];
-        off = (size_t)((char *)p - pg->base);
-    }
-    slab_class *c = &s->classes[id];
-    size_t i = slab_chunk_index(c, off);
-    if (i * c->size != off || i >= c->perslab || slab_chunk_is_free(pg, i))
+    /* A page changes class only while every cache is blocked: stable in the window. */
+    uintptr_t v = slab_dir_slot_of(s, p);
+    unsigned owner = SLAB_SLOT_CLASS(v);
+    if (owner == 0 || (id != 0 && owner != id))
         goto slow;
-    if (b->n >= c->tc_cap && !do_tc_flush_some(s, c, b)) {
-        slab_tc_exit(tc);
-        slab_tc_repair(s, c);
-        report_corrupt(&s->base, c);
-        return false;
-    }
+    slab_class *c = &s->classes[owner];
+    slab_bin *b = &tc->bins[owner];
+    slab_page *pg;
+    size_t i;
+    if (!is_live_chunk(s, c, v, p, &pg, &i))
+        goto slow;
+    if (b->n >= c->tc_cap)
+        do_tc_flush_some(c, b);
     bin_push(c, b, pg, p, i, sized, size);
     slab_tc_exit(tc);
     return true;
@@ -586,90 +594,128 @@ slow:
     return false;
 }
 
-void slab_free(alloc_t *a, void *p)
-{
-    if (p == NULL)
-        return;
-    slab_t *s = slab_of(a);
-    if (s->tc_on && tc_free(s, p, 0, 0, false))
-        return;
-    free_block(a, p, 0, false, "free");
-}
-
 /* The common case of tc_free for a sized free, with no call (see tc_fast_malloc):
  * false sends the caller to the full path. */
-static inline bool tc_fast_free(slab_t *s, void *p, size_t size)
+static inline __attribute__((always_inline)) bool tc_fast_free(slab_t *s, void *p, size_t size,
+                                                              bool asym)
 {
-    slab_tcache *tc;
-    unsigned id;
-    if (!tc_fast_enter(s, size, &tc, &id))
+    if (slab_tc_last.s != s || slab_tc_last.nonce != s->tc_nonce)
         return false;
-    slab_bin *b = &tc->bins[id];
+    slab_tcache *tc = slab_tc_last.tc;
+    if (!slab_tc_enter_as(tc, asym))
+        return false;
+    /* A page changes class only while every cache is blocked: stable in the window. */
+    uintptr_t v = slab_dir_slot_of(s, p);
+    unsigned id = SLAB_SLOT_CLASS(v);
     const slab_class *c = &s->classes[id];
-    size_t off = (uintptr_t)p - b->hint_base;
-    if (off < s->page_size && b->n < c->tc_cap) {
-        slab_page *pg = b->hint_pg;
-        size_t i = slab_chunk_index(c, off);
-        if (i * c->size == off && i < c->perslab && !slab_chunk_is_free(pg, i)) {
-            bin_push(c, b, pg, p, i, true, size);
-            slab_tc_exit(tc);
-            return true;
-        }
+    slab_bin *b = &tc->bins[id];
+    slab_page *pg;
+    size_t i;
+    if (class_serves(c, size) && is_live_chunk(s, c, v, p, &pg, &i) && b->n < c->tc_cap) {
+        bin_push(c, b, pg, p, i, true, size);
+        slab_tc_exit(tc);
+        return true;
     }
     slab_tc_exit(tc);
     return false;
 }
 
-static inline __attribute__((always_inline)) void free_sized_body(alloc_t *a, void *p,
-                                                                  size_t size, bool cached);
-
+/* Everything after the fast paths (a full bin, another class's page, a bad pointer,
+ * the large path, a blocked cache), out of line so that they need no stack frame. */
 static __attribute__((noinline)) void free_sized_full(alloc_t *a, void *p, size_t size)
-{
-    free_sized_body(a, p, size, true);
-}
-
-/* The size names the class, and p usually lies in that class's hint page: then the
- * directory is not needed (the hint is what it would answer).  Anything else, a bad
- * pointer included, takes free_block's full path. */
-void slab_free_sized(alloc_t *a, void *p, size_t size)
-{
-    slab_t *s = slab_of(a);
-    if (p == NULL)
-        return;
-    if (!s->tc_on) {
-        free_sized_body(a, p, size, false);
-        return;
-    }
-    if (!tc_fast_free(s, p, size))
-        free_sized_full(a, p, size);
-}
-
-static inline __attribute__((always_inline)) void free_sized_body(alloc_t *a, void *p,
-                                                                  size_t size, bool cached)
 {
     slab_t *s = slab_of(a);
     unsigned id = size <= s->lookup_max ? slab_class_for(s, size) : 0;
-    if (cached) {
-        if (id != 0 && tc_free(s, p, id, size, true))
-            return;
-    } else if (id != 0) {
-        slab_class *c = &s->classes[id];
-        slab_lock(s, &c->lock);
-        size_t off = (uintptr_t)p - c->hint_base;
-        if (off < s->page_size) {
-            slab_page *pg = c->hint_pg;
-            size_t i = slab_chunk_index(c, off);
-            if (i * c->size == off && i < c->perslab && !slab_chunk_is_free(pg, i)) {
-                do_class_free(c, pg, p, i);
-                c->req_out += size;
-                slab_unlock(s, &c->lock);
-                slab_used_sub(s, c->size);
-                return;
-            }
-        }
-        slab_unlock(s, &c->lock);
-    }
+    if (s->tc_on && id != 0 && tc_free(s, p, id, size, true))
+        return;
     free_block(a, p, size, true, "free_sized");
+}
+
+/* thread_safe = 0 (the instance's free_sized when so configured): the directory names
+ * the page and its class; a live chunk at a chunk boundary of a class that serves
+ * `size` is pushed inline.  Anything else, a bad pointer included, takes free_block's
+ * full path, which judges and reports it. */
+static void plain_free_sized(alloc_t *a, void *p, size_t size)
+{
+    slab_t *s = slab_of(a);
+    uintptr_t v = slab_dir_slot_of(s, p);
+    slab_class *c = &s->classes[SLAB_SLOT_CLASS(v)];
+    slab_page *pg;
+    size_t i;
+    if (__builtin_expect(class_serves(c, size) && is_live_chunk(s, c, v, p, &pg, &i), 1)) {
+        do_class_free(c, pg, p, i);
+        c->req_out += size;
+        s->used_room += c->size;
+        return;
+    }
+    free_sized_full(a, p, size);
+}
+
+/* thread_safe = 0, no size: the page names the class. */
+static void plain_free(alloc_t *a, void *p)
+{
+    slab_t *s = slab_of(a);
+    uintptr_t v = slab_dir_slot_of(s, p);
+    unsigned id = SLAB_SLOT_CLASS(v);
+    if (__builtin_expect(id != 0, 1)) {
+        slab_class *c = &s->classes[id];
+        slab_page *pg;
+        size_t i;
+        if (is_live_chunk(s, c, v, p, &pg, &i)) {
+            do_class_free(c, pg, p, i);
+            c->unsized_frees++;
+            s->used_room += c->size;
+            return;
+        }
+    }
+    free_block(a, p, 0, false, "free");
+}
+
+static void cached_free(alloc_t *a, void *p)
+{
+    if (!tc_free(slab_of(a), p, 0, 0, false))
+        free_block(a, p, 0, false, "free");
+}
+
+void slab_free(alloc_t *a, void *p)
+{
+    const slab_t *s = slab_of(a);
+    if (p == NULL)
+        return;
+    if (s->tc_on)
+        cached_free(a, p);
+    else if (!s->ts)
+        plain_free(a, p);
+    else
+        free_block(a, p, 0, false, "free");
+}
+
+/* Thread caches on (the instance's free_sized when so configured), as cached_malloc. */
+static void cached_free_sized(alloc_t *a, void *p, size_t size)
+{
+    if (!tc_fast_free(slab_of(a), p, size, true))
+        free_sized_full(a, p, size);
+}
+
+static void cached_free_sized_fenced(alloc_t *a, void *p, size_t size)
+{
+    if (!tc_fast_free(slab_of(a), p, size, false))
+        free_sized_full(a, p, size);
+}
+
+void slab_free_sized(alloc_t *a, void *p, size_t size)
+{
+    const slab_t *s = slab_of(a);
+    if (p == NULL)
+        return;
+    if (s->tc_on && s->tc_asym)
+        cached_free_sized(a, p, size);
+    else if (s->tc_on)
+        cached_free_sized_fenced(a, p, size);
+    else if (!s->ts)
+        plain_free_sized(a, p, size);
+    else
+        free_block(a, p, size, true, "free_sized");
 }
 
 /* Stays in place when the new size has the same class (or, on the large path, the
@@ -778,18 +824,51 @@ static size_t slab_alignment(const alloc_t *a)
     return SLAB_ALIGN;
 }
 
+/* The block calls of the configurations that have their own: thread_safe = 0, and
+ * thread_safe = 1 with thread caches, with and without membarrier (the backend's
+ * table, which tests the configuration on every call, serves the rest:
+ * thread_safe = 1 without caches). */
+static const alloc_ops slab_ops_plain = {
+    .malloc = plain_malloc,
+    .calloc = slab_calloc,
+    .realloc = slab_realloc,
+    .free = plain_free,
+    .free_sized = plain_free_sized,
+    .usable_size = slab_usable_size,
+};
+
+static const alloc_ops slab_ops_cached = {
+    .malloc = cached_malloc,
+    .calloc = slab_calloc,
+    .realloc = slab_realloc,
+    .free = cached_free,
+    .free_sized = cached_free_sized,
+    .usable_size = slab_usable_size,
+};
+
+static const alloc_ops slab_ops_cached_fenced = {
+    .malloc = cached_malloc_fenced,
+    .calloc = slab_calloc,
+    .realloc = slab_realloc,
+    .free = cached_free,
+    .free_sized = cached_free_sized_fenced,
+    .usable_size = slab_usable_size,
+};
+
 const alloc_backend alloc_backend_slab = {
+    .ops = {
+        .malloc = slab_malloc,
+        .calloc = slab_calloc,
+        .realloc = slab_realloc,
+        .free = slab_free,
+        .free_sized = slab_free_sized,
+        .usable_size = slab_usable_size,
+    },
     .name = "slab",
     .defaults = slab_fill_defaults,
     .check_config = slab_check_config,
     .create = slab_create,
     .destroy = slab_destroy,
-    .malloc = slab_malloc,
-    .calloc = slab_calloc,
-    .realloc = slab_realloc,
-    .free = slab_free,
-    .free_sized = slab_free_sized,
-    .usable_size = slab_usable_size,
     .good_size = slab_good_size,
     .check = slab_check,
     .get_stats = slab_get_stats,

@@ -1,6 +1,12 @@
 /* slab_internal.h - the slab backend's private structures, shared by its files: the
  * instance, the size classes, page metadata kept outside the pages, the page
- * directory that maps an address to its page in O(1), and the locks. */
+ * directory that maps an address to its page in O(1), and the locks.
+ *
+ * Nothing here is kept inside a chunk: free chunks are listed in arrays of pointers
+ * (the class's stack, the thread caches' bins) and judged by their page's state bytes,
+ * so malloc and free never touch the block's own memory, a cache line the program has
+ * usually not touched lately (jemalloc's tcache keeps its free pointers in arrays for
+ * the same reason), and a write after free cannot damage the allocator. */
 #ifndef KVALLOC_SLAB_INTERNAL_H
 #define KVALLOC_SLAB_INTERNAL_H
 
@@ -24,6 +30,8 @@
 #define SLAB_DEFAULT_CLASSES 63u   /* memcached: MAX_NUMBER_OF_SLAB_CLASSES - 1 */
 #define SLAB_TC_MAX 64u            /* most chunks a thread cache's bin holds */
 #define SLAB_TC_BYTES ((size_t)256 << 10) /* and at most about this many bytes */
+#define SLAB_NEAR_BITS 20u         /* the directory's near window: 2^20 slots for 2^20
+                                      pages (an 8 MiB table, backed only where pages are) */
 
 __extension__ typedef unsigned __int128 slab_u128;
 
@@ -47,55 +55,81 @@ static inline void slab_unlock_raw(slab_spinlock *l)
 }
 
 /* Metadata of one page, outside the page so a stray write into a block cannot damage
- * it.  Invariants: state[i] is 1 for a free chunk i and 0 for a live one, and 0 at or
- * above the perslab of class_id; the page lies in exactly one list (its class's, or
+ * it.  Invariants: state[i] is 1 for a free chunk i < perslab of class_id and 0 for a
+ * live one; state[perslab] is SLAB_STATE_END (the page's tail, where no chunk starts:
+ * the only index past the chunks that an offset inside the page divides to, so a test
+ * for "live" rejects it without comparing i with perslab); every other byte is 0, and
+ * all are 0 in a pool page.  The page lies in exactly one list (its class's, or
  * the pool's when class_id == 0), ordered oldest first.  A byte per chunk rather than
- * a bit: malloc and free then store a byte instead of rewriting a word the other call
- * just wrote.  Free chunks are counted from the states when needed (slab_page_nfree):
- * a per-page counter would be one more read-modify-write on every malloc and free. */
+ * a bit: malloc stores a byte without reading it, so a malloc and the free after it do
+ * not wait for each other's read-modify-write of a shared word.  Free chunks are
+ * counted from the states when needed (slab_page_nfree): a per-page counter would be
+ * one more read-modify-write on every malloc and free. */
 typedef struct slab_page {
     char *base;                     /* page_size-aligned start */
-    struct slab_page *older, *newer;
     _Atomic unsigned class_id;      /* 0: free page in the pool; changes under both the
-                                       old and the new owner's lock */
-    uint8_t state[];                /* 1: chunk i is free; 0: live (or past perslab) */
+                                       old and the new owner's lock, and with every
+                                       thread cache blocked */
+    struct slab_page *older, *newer;
+    uint8_t state[];                /* 1: chunk i is free; 0: live; see above */
 } slab_page;
 
-/* One size class.  Invariants, under `lock`:
+/* A free chunk as the stacks and bins list it: the chunk and its state byte.  malloc
+ * needs the state byte to mark the chunk live, and free has just found it (directory,
+ * chunk index): keeping it spares malloc the lookup, most of its work.  16 bytes per
+ * listed chunk, outside the pages. */
+typedef struct slab_entry {
+    char *p;
+    uint8_t *state;                 /* &page->state[chunk index] */
+} slab_entry;
+
+/* One size class.  The first cache line is its geometry, written at create only, so
+ * the thread caches' fast paths read it without sharing a line with the lock.
+ * Invariants, under `lock` (with thread caches: quiesced, and their bins counted):
  *   used_chunks == allocs - frees
  *   free_chunks == total_pages * perslab - used_chunks
- *               == length of the free list == free states in the pages
+ *               == top + fresh_n + chunks in thread caches' bins
+ *               == free states in the pages
  *   requested   == req_in - req_out
- * and every free-list entry is a chunk start in a page of this class whose bit is set.
+ *   cap >= total_pages * perslab, so a free always finds room on the stack
+ * and every stack entry is a distinct chunk start in a page of this class whose state
+ * is free; chunks fresh_n .. perslab - 1 of fresh_pg are on the stack, in a bin or
+ * live, chunks 0 .. fresh_n - 1 free and on no stack.
  * The counters the hot path touches only grow (allocs, frees, req_in, req_out): a
  * counter raised by malloc and lowered by free makes each call wait for the other's
  * store, which costs more than the whole pop or push.  used_chunks, free_chunks and
- * requested are derived from them (slab_class_used and friends).
- * Padded to a cache line so neighbouring classes' locks do not share one. */
+ * requested are derived from them (slab_class_used and friends). */
 typedef struct slab_class {
-    _Alignas(SLAB_CACHE_LINE) slab_spinlock lock;
+    _Alignas(SLAB_CACHE_LINE) size_t size; /* chunk size, a multiple of 8 */
+    uint64_t div_magic;             /* floor(2^64 / size) + 1: offset / size by multiply */
     unsigned id;
     unsigned perslab;
-    size_t size;                    /* chunk size, a multiple of 8 */
-    uint64_t div_magic;             /* floor(2^64 / size) + 1: offset / size by multiply */
-    void *free_head;                /* LIFO list linked through each free chunk's first word */
-    /* The page most chunks come from, so malloc and a sized free usually need no
-     * directory lookup: hint_pg is a page of this class whose range starts at hint_base,
-     * or hint_base is SLAB_NO_HINT (no address is within a page of it) and hint_pg is
-     * not used.  Set when the class gains a page or pops from another, reset when that
-     * page leaves the class. */
-    uintptr_t hint_base;
-    slab_page *hint_pg;
+    unsigned tc_cap;                /* chunks a thread cache's bin of this class holds */
+    /* The requests this class serves are req_lo .. req_lo + req_span (slab_class_for
+     * maps exactly them here), so a sized free tests a size against the page's class
+     * with one subtraction and one compare.  A class no request maps to (memcached's
+     * repeated last class) has req_lo = SIZE_MAX, req_span = 0: only SIZE_MAX, which
+     * no chunk was ever allocated for.  classes[0], the pool, has the same and
+     * div_magic 0, so no offset is a chunk start of it either. */
+    size_t req_lo, req_span;
+
+    _Alignas(SLAB_CACHE_LINE) slab_spinlock lock;
+    /* The free chunks, LIFO: stack[top - 1] is handed out next.  An array outside the
+     * pages (mapped, so only the part ever used is backed by memory). */
+    slab_entry *stack;
+    size_t top, cap;
+    /* A page given to the class is carved lazily: its chunks fresh_n - 1 down to 0 are
+     * handed out, in that order, once the stack is empty, which is the order
+     * memcached's split_slab_page_into_freelist leaves them in (the last chunk first),
+     * without writing a stack entry per chunk up front. */
+    slab_page *fresh_pg;
+    unsigned fresh_n;
+    unsigned long long allocs, frees;
+    size_t req_in, req_out;         /* requested sizes allocated, and freed with a size */
+    unsigned long long unsized_frees;
     size_t total_pages;
     slab_page *oldest, *newest;
-    size_t req_in, req_out;         /* requested sizes allocated, and freed with a size */
-    unsigned long long allocs, frees, unsized_frees;
-    unsigned tc_cap;                /* chunks a thread cache's bin of this class holds */
 } slab_class;
-
-/* A hint_base that no pointer lies within page_size of: the top page of the address
- * space is the kernel's. */
-#define SLAB_NO_HINT ((uintptr_t)0 - SLAB_MAX_PAGE)
 
 static inline size_t slab_class_used(const slab_class *c)
 {
@@ -116,23 +150,26 @@ typedef struct slab_large_table {
     unsigned long long allocs, frees;
 } slab_large_table;
 
-/* One leaf of the page directory: 1 << dir_leaf_bits slots. */
-typedef _Atomic(slab_page *) slab_dir_slot;
+/* One leaf of the page directory: 1 << dir_leaf_bits slots.  A slot holds the address
+ * of the page's metadata, which is SLAB_META_ALIGN-aligned, with the page's class id in
+ * the low byte (0: no page, or a pool page), so a free checks the class without
+ * reading the metadata's header.  Invariant: a slot's class is its page's class_id;
+ * both change together (slab_page_set_class). */
+typedef _Atomic uintptr_t slab_dir_slot;
+#define SLAB_META_ALIGN 256u        /* > SLAB_MAX_CLASSES */
+#define SLAB_SLOT_PAGE(v) ((slab_page *)((v) & ~(uintptr_t)(SLAB_META_ALIGN - 1)))
+#define SLAB_SLOT_CLASS(v) ((unsigned)((v) & (SLAB_META_ALIGN - 1)))
 
-/* One class's part of a thread cache: a LIFO list linked through the chunks' first
- * words, NULL-terminated, n entries, every one a chunk of the class whose state is free.
- * The counters are the thread's share of the class's (slab_class_counts adds them up):
- * only the owner writes them, with plain stores, so they are atomics read relaxed. */
+/* One class's part of a thread cache: slots[0 .. n - 1], the top at slots[n - 1], each
+ * a chunk of the class whose state is free, n <= the class's tc_cap.  The slots live
+ * in the cache's own allocation, outside the pages.  The counters are the thread's
+ * share of the class's (slab_class_counts adds them up): only the owner writes them,
+ * with plain stores, so they are atomics read relaxed. */
 typedef struct slab_bin {
-    _Alignas(SLAB_CACHE_LINE) void *head;
+    _Alignas(SLAB_CACHE_LINE) slab_entry *slots;
     unsigned n;
-    /* A page of this class found before (as the class's hint): trusted without a look
-     * at its class_id, because a page changes class only while every cache is blocked,
-     * and blocking resets the hints (SLAB_NO_HINT). */
-    uintptr_t hint_base;
-    struct slab_page *hint_pg;
     _Atomic size_t allocs, frees, req_in, req_out;
-    _Atomic size_t unsized_frees;   /* past the hot cache line */
+    _Atomic size_t unsized_frees;
 } slab_bin;
 
 /* A thread's cache for one instance (the value of the instance's pthread key).
@@ -147,7 +184,8 @@ typedef struct slab_tcache {
     _Atomic unsigned blocked;
     struct slab *s;
     struct slab_tcache *prev, *next; /* the instance's list, under tc_lock */
-    slab_bin bins[];                 /* [1 .. nclasses], a cache line each (hot part) */
+    slab_bin bins[];                 /* [1 .. nclasses], a cache line each; their slot
+                                        arrays follow the last bin */
 } slab_tcache;
 
 /* The instance.  Locks: each class's own lock guards that class; `page_lock` guards the
@@ -167,19 +205,30 @@ typedef struct slab {
     unsigned nclasses;              /* chunk classes are classes[1 .. nclasses] */
     unsigned page_shift;
     size_t page_size, chunk_max, mem_limit;
+    uintptr_t page_mask;            /* page_size - 1: an address's offset in its page */
     size_t *sizes_copy;             /* cfg.slab.sizes points here when set */
     slab_class *classes;            /* nclasses + 1 entries; [0] is the pool */
     uint8_t *lookup;                /* lookup[(size + 7) / 8] = class, size <= lookup_max */
     size_t lookup_max;
-    size_t state_bytes;             /* per page: the largest perslab */
+    size_t state_bytes;             /* per page: the largest perslab + 1 */
 
     _Alignas(SLAB_CACHE_LINE) slab_spinlock page_lock;
     slab_page **all_pages;          /* every page ever mapped, for check and destroy */
     size_t npages, cap_pages;
     char *region;                   /* prealloc: one mapping of whole pages */
     size_t region_len, region_used;
+    /* The directory: a flat window of slots for the keys near_base .. near_base +
+     * near_n - 1, where the pages of a process's mappings almost always fall (mmap
+     * places them near each other), found with one load; every other key in a
+     * two-level radix tree (root, then leaves), the same slots.  Both are anonymous
+     * mappings, so their untouched parts cost no memory.  near_base and near_n are set
+     * at create and never change. */
+    slab_dir_slot *dir_near;
+    uintptr_t near_base, near_n;
     _Atomic(slab_dir_slot *) *dir_root;
     unsigned dir_root_bits, dir_leaf_bits;
+    unsigned dir_root_shift;        /* page_shift + dir_leaf_bits */
+    uintptr_t dir_leaf_mask;        /* (1 << dir_leaf_bits) - 1 */
     size_t dir_root_bytes, dir_leaf_bytes;
     unsigned long long pages_moved;
     /* Pages slab_pool_trim gave back (no longer held, mapping kept), linked through
@@ -193,10 +242,11 @@ typedef struct slab {
     _Alignas(SLAB_CACHE_LINE) _Atomic size_t held;
     _Atomic size_t peak_held;
     /* Used chunk bytes + large bytes, for the peak: with thread_safe, one atomic
-     * (used_total); without, bytes allocated and bytes freed as two counters that only
-     * grow (used_in - used_out), so malloc and free do not wait for each other's store. */
+     * (used_total); without, the room left below the peak (used = peak_used -
+     * used_room), so malloc counts and finds a new peak with one subtraction whose
+     * borrow says "new peak", and free adds. */
     _Atomic size_t used_total;
-    size_t used_in, used_out;
+    size_t used_room;
     _Atomic size_t peak_used;
     _Atomic unsigned long long failed_allocs;
     /* A realloc that moves is one malloc and one free underneath, but the interface
@@ -228,26 +278,77 @@ static inline void slab_unlock(const slab_t *s, slab_spinlock *l)
         slab_unlock_raw(l);
 }
 
-/* Page whose range holds p, or NULL.  Lock-free: entries are published with release
- * stores and never removed before destroy. */
-static inline slab_page *slab_dir_find(const slab_t *s, const void *p)
+/* The slot of address a in the radix tree, or 0.  The key has SLAB_ADDR_BITS -
+ * page_shift bits (root and leaf), so an address above SLAB_ADDR_BITS has none. */
+static inline uintptr_t slab_dir_slot_far(const slab_t *s, uintptr_t a)
 {
-    uintptr_t key = (uintptr_t)p >> s->page_shift;
-    if (key >> (s->dir_root_bits + s->dir_leaf_bits))
-        return NULL;
+    if (a >> SLAB_ADDR_BITS != 0)
+        return 0;
     slab_dir_slot *leaf =
-        atomic_load_explicit(&s->dir_root[key >> s->dir_leaf_bits], memory_order_acquire);
+        atomic_load_explicit(&s->dir_root[a >> s->dir_root_shift], memory_order_acquire);
     if (leaf == NULL)
-        return NULL;
-    return atomic_load_explicit(&leaf[key & (((uintptr_t)1 << s->dir_leaf_bits) - 1)],
+        return 0;
+    return atomic_load_explicit(&leaf[(a >> s->page_shift) & s->dir_leaf_mask],
                                 memory_order_acquire);
 }
+
+/* Whether page key `key` has its slot in the near window, at *index.  Debug builds,
+ * which every test suite uses, send half the keys to the tree (by a bit of a hash: the
+ * keys of aligned mappings share their low bits), so that both paths see about half of
+ * every instance's pages. */
+static inline bool slab_dir_near(const slab_t *s, uintptr_t key, uintptr_t *index)
+{
+    *index = key - s->near_base;
+#ifdef KVALLOC_DEBUG
+    if (((uint64_t)key * UINT64_C(0x9E3779B97F4A7C15)) >> 63)
+        return false;
+#endif
+    return *index < s->near_n;
+}
+
+/* The directory slot of the page whose range holds p (page and class, see
+ * slab_dir_slot), or 0.  Lock-free: pages are published with release stores and never
+ * removed before destroy. */
+static inline uintptr_t slab_dir_slot_of(const slab_t *s, const void *p)
+{
+    uintptr_t near;
+    if (__builtin_expect(slab_dir_near(s, (uintptr_t)p >> s->page_shift, &near), 1))
+        return atomic_load_explicit(&s->dir_near[near], memory_order_acquire);
+    return slab_dir_slot_far(s, (uintptr_t)p);
+}
+
+/* Page whose range holds p, or NULL. */
+static inline slab_page *slab_dir_find(const slab_t *s, const void *p)
+{
+    return SLAB_SLOT_PAGE(slab_dir_slot_of(s, p));
+}
+
+/* The page of a chunk the instance listed itself (a stack or bin entry): registered. */
+static inline slab_page *slab_dir_page_of(const slab_t *s, const void *p)
+{
+    return SLAB_SLOT_PAGE(slab_dir_slot_of(s, p));
+}
+
+/* Gives pg to class id (0: the pool), in its metadata and its directory slot. */
+void slab_page_set_class(slab_t *s, slab_page *pg, unsigned id);
 
 /* Chunk index of byte offset `off` in a page of class c: exact for off, size < 2^32
  * because off * size < 2^64 (page_size <= 1 GiB). */
 static inline size_t slab_chunk_index(const slab_class *c, size_t off)
 {
     return (size_t)(((slab_u128)off * c->div_magic) >> 64);
+}
+
+/* The chunk index of `off` (as slab_chunk_index) and whether off is a chunk start,
+ * from one multiplication: with div_magic = floor((2^64 - 1) / size) + 1 and off,
+ * size < 2^32, off is a multiple of size exactly when the low 64 bits of
+ * off * div_magic are below div_magic (Lemire, Kaser and Kurz, "Faster Remainder by
+ * Direct Computation", 2019). */
+static inline bool slab_chunk_at(const slab_class *c, size_t off, size_t *index)
+{
+    slab_u128 m = (slab_u128)off * c->div_magic;
+    *index = (size_t)(m >> 64);
+    return (uint64_t)m < c->div_magic;
 }
 
 static inline bool slab_chunk_is_free(const slab_page *pg, size_t i)
@@ -265,12 +366,20 @@ static inline void slab_chunk_set_live(slab_page *pg, size_t i)
     pg->state[i] = 0;
 }
 
+#define SLAB_STATE_END 2
+
+/* Whether chunk i (i <= perslab, as for any offset inside the page) is a live chunk. */
+static inline bool slab_chunk_is_live(const slab_page *pg, size_t i)
+{
+    return pg->state[i] == 0;
+}
+
 /* Free chunks of page pg, counted from its states. */
 static inline unsigned slab_page_nfree(const slab_t *s, const slab_page *pg)
 {
     unsigned n = 0;
     for (size_t i = 0; i < s->state_bytes; i++)
-        n += pg->state[i];
+        n += pg->state[i] & 1; /* SLAB_STATE_END is even */
     return n;
 }
 
@@ -294,7 +403,21 @@ static inline size_t slab_used_bytes(const slab_t *s)
 {
     if (s->ts)
         return atomic_load_explicit(&s->used_total, memory_order_relaxed);
-    return s->used_in - s->used_out;
+    return atomic_load_explicit(&s->peak_used, memory_order_relaxed) - s->used_room;
+}
+
+/* Counts n more used bytes with thread_safe = 0: below the peak, the room shrinks;
+ * past it, the peak rises and no room is left. */
+static inline void slab_used_add_plain(slab_t *s, size_t n)
+{
+    size_t room;
+    if (__builtin_expect(!__builtin_sub_overflow(s->used_room, n, &room), 1)) {
+        s->used_room = room;
+        return;
+    }
+    size_t peak = atomic_load_explicit(&s->peak_used, memory_order_relaxed);
+    atomic_store_explicit(&s->peak_used, peak + (n - s->used_room), memory_order_relaxed);
+    s->used_room = 0;
 }
 
 /* Counts n more used bytes and raises the peak to the new total. */
@@ -310,10 +433,7 @@ static inline void slab_used_add(slab_t *s, size_t n)
                         atomic_fetch_add_explicit(&s->used_total, n, memory_order_relaxed) + n);
         return;
     }
-    s->used_in += n;
-    size_t used = s->used_in - s->used_out;
-    if (used > atomic_load_explicit(&s->peak_used, memory_order_relaxed))
-        atomic_store_explicit(&s->peak_used, used, memory_order_relaxed);
+    slab_used_add_plain(s, n);
 }
 
 static inline void slab_used_sub(slab_t *s, size_t n)
@@ -321,7 +441,7 @@ static inline void slab_used_sub(slab_t *s, size_t n)
     if (s->ts)
         atomic_fetch_sub_explicit(&s->used_total, n, memory_order_relaxed);
     else
-        s->used_out += n;
+        s->used_room += n;
 }
 
 /* slab_classes.c */
@@ -352,15 +472,18 @@ void slab_pages_destroy(slab_t *s);
 bool slab_prealloc(slab_t *s);
 /* Gives class c one more page of free chunks, by memcached's rule; c->lock held. */
 bool slab_do_newslab(slab_t *s, slab_class *c);
-/* Splits page pg into c's free chunks (memcached's order: the last chunk on top);
- * c->lock held, pg already taken out of any list. */
+/* Makes room on c's stack for every chunk of `pages` pages; c->lock held.  false when
+ * the memory for it cannot be had (nothing changed). */
+bool slab_do_stack_reserve(slab_class *c, size_t pages);
+/* Makes pg c's: every chunk free, handed out before c's other free chunks, the last
+ * chunk first (memcached's split_slab_page_into_freelist); c->lock held, pg out of
+ * every list, room reserved for total_pages + 1 pages. */
 void slab_do_split(slab_t *s, slab_class *c, slab_page *pg);
 void slab_do_page_link(slab_class *owner, slab_page *pg);   /* appends as newest */
 void slab_do_page_unlink(slab_class *owner, slab_page *pg);
-/* Removes from c's free list every chunk lying in pg; c->lock held. */
-void slab_do_unlink_page_chunks(slab_class *c, slab_page *pg);
-/* Recreates c's free list from the pages' chunk states; c->lock held. */
-void slab_do_rebuild_free_list(slab_class *c);
+/* Takes every free chunk lying in pg off c's stack and fresh range; c->lock held. */
+void slab_do_drop_page_chunks(slab_class *c, slab_page *pg);
+void slab_stacks_destroy(slab_t *s);
 
 /* slab_large.c */
 bool slab_large_init(slab_t *s);
@@ -385,12 +508,9 @@ void slab_tc_destroy(slab_t *s);
 /* Takes tc_lock and stops every cache's hot path (no-ops without caches). */
 void slab_tc_quiesce(slab_t *s);
 void slab_tc_resume(slab_t *s);
-/* Returns every cache's bin of class c to c's free list and folds its counters into
- * c's; quiesced, c->lock held.  false: a bin was damaged (a write after free); then all
- * of c's bins were dropped and its free list rebuilt from the chunk states. */
-bool slab_do_tc_flush_class(slab_t *s, slab_class *c);
-/* Rebuilds c's free list after damage was found, dropping all bins of c (quiesces). */
-void slab_tc_repair(slab_t *s, slab_class *c);
+/* Returns every cache's bin of class c to c's stack and folds its counters into c's;
+ * quiesced, c->lock held. */
+void slab_do_tc_flush_class(slab_t *s, slab_class *c);
 
 /* The calling thread's last cache lookup, so the hot path skips pthread_getspecific.
  * Per thread, never shared; the nonce keeps a memo of a destroyed instance from
@@ -413,9 +533,9 @@ static inline slab_tcache *slab_tc_get(slab_t *s)
 
 /* Opens the owner's active window: false (window closed again) when another thread
  * has blocked the cache, and the caller takes the locked path. */
-static inline bool slab_tc_enter(const slab_t *s, slab_tcache *tc)
+static inline __attribute__((always_inline)) bool slab_tc_enter_as(slab_tcache *tc, bool asym)
 {
-    if (s->tc_asym) {
+    if (asym) {
         atomic_store_explicit(&tc->active, 1, memory_order_relaxed);
         atomic_signal_fence(memory_order_seq_cst);
     } else {
@@ -427,6 +547,11 @@ static inline bool slab_tc_enter(const slab_t *s, slab_tcache *tc)
     return false;
 }
 
+static inline bool slab_tc_enter(const slab_t *s, slab_tcache *tc)
+{
+    return slab_tc_enter_as(tc, s->tc_asym);
+}
+
 static inline void slab_tc_exit(slab_tcache *tc)
 {
     atomic_store_explicit(&tc->active, 0, memory_order_release);
@@ -435,32 +560,8 @@ static inline void slab_tc_exit(slab_tcache *tc)
 /* Raises an owner-written counter: a load and a store, no read-modify-write. */
 static inline void slab_tc_add(_Atomic size_t *x, size_t n)
 {
-    atomic_store_explicit(x, atomic_load_explicit(x, memory_order_relaxed) + n,
-                          memory_order_relaxed);
-}
-
-/* Page of p when p is a free chunk start of class c (found through the bin's hint or
- * the directory), else NULL; *index is its chunk number. */
-static inline slab_page *slab_tc_check_free(const slab_t *s, const slab_class *c,
-                                            slab_bin *b, const char *p, size_t *index)
-{
-    slab_page *pg;
-    size_t off = (uintptr_t)p - b->hint_base;
-    if (off < s->page_size) {
-        pg = b->hint_pg;
-    } else {
-        pg = slab_dir_find(s, p);
-        if (pg == NULL || atomic_load_explicit(&pg->class_id, memory_order_relaxed) != c->id)
-            return NULL;
-        off = (size_t)(p - pg->base);
-        b->hint_base = (uintptr_t)pg->base;
-        b->hint_pg = pg;
-    }
-    size_t i = slab_chunk_index(c, off);
-    if (i * c->size != off || i >= c->perslab || !slab_chunk_is_free(pg, i))
-        return NULL;
-    *index = i;
-    return pg;
+    _Static_assert(sizeof *x == sizeof(uint64_t), "bin counters are 64-bit");
+    alloc_owned_add(x, n);
 }
 
 /* slab_stats.c */

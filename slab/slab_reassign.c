@@ -15,12 +15,14 @@ const char *slab_status_str(slab_status st)
     case SLAB_BADCLASS: return "BADCLASS invalid src or dst class id";
     case SLAB_SAME: return "SAME src and dst class are identical";
     case SLAB_NOROOM: return "NOROOM too few free chunks elsewhere in the source class";
+    case SLAB_NOMEM: return "NOMEM no memory to list the destination's new free chunks";
     }
     return "unknown slab status";
 }
 
-/* Hands pg, already out of every list and free list, to dst (NULL: the pool).  The
- * owner's class lock(s) are held; takes page_lock for the pool and the counter. */
+/* Hands pg, already out of every list and off every stack, to dst (NULL: the pool),
+ * whose stack has room for it.  The owner's class lock(s) are held; takes page_lock
+ * for the pool and the counter. */
 static void do_give_page(slab_t *s, slab_class *dst, slab_page *pg)
 {
     if (dst != NULL) {
@@ -29,52 +31,52 @@ static void do_give_page(slab_t *s, slab_class *dst, slab_page *pg)
     }
     slab_lock(s, &s->page_lock);
     if (dst == NULL) {
-        atomic_store_explicit(&pg->class_id, 0, memory_order_release);
         memset(pg->state, 0, s->state_bytes);
+        slab_page_set_class(s, pg, 0);
         slab_do_page_link(&s->classes[0], pg);
     }
     s->pages_moved++;
     slab_unlock(s, &s->page_lock);
 }
 
-/* Puts pg's free chunks back on c's free list after an abandoned move. */
+/* Puts pg's free chunks back on c's stack after an abandoned move. */
 static void do_relink(slab_class *c, slab_page *pg)
 {
-    for (unsigned i = 0; i < c->perslab; i++) {
-        if (slab_chunk_is_free(pg, i)) {
-            char *q = pg->base + (size_t)i * c->size;
-            *(void **)q = c->free_head;
-            c->free_head = q;
-        }
-    }
+    for (unsigned i = 0; i < c->perslab; i++)
+        if (slab_chunk_is_free(pg, i))
+            c->stack[c->top++] = (slab_entry){pg->base + (size_t)i * c->size, &pg->state[i]};
 }
 
-/* Takes a free chunk of c for a relocated block (the page being emptied has left the
- * free list, so it comes from another page), checked like malloc's pop.  NULL when the
- * list's head is a bad entry. */
+/* Takes a free chunk of c for a relocated block (the page being emptied is off the
+ * stack and out of the fresh range, so it comes from another page), as malloc would.
+ * NULL when c has none. */
 static char *do_take_chunk(const slab_t *s, slab_class *c, slab_page **owner, size_t *index)
 {
-    char *p = c->free_head;
-    if (p == NULL)
+    char *p;
+    slab_page *pg;
+    size_t i;
+    if (c->top != 0) {
+        p = c->stack[--c->top].p;
+        pg = slab_dir_page_of(s, p);
+        i = slab_chunk_index(c, (size_t)(p - pg->base));
+    } else if (c->fresh_n != 0) {
+        pg = c->fresh_pg;
+        i = --c->fresh_n;
+        p = pg->base + i * c->size;
+    } else {
         return NULL;
-    slab_page *pg = slab_dir_find(s, p);
-    size_t off = pg != NULL ? (size_t)(p - pg->base) : 0;
-    size_t i = slab_chunk_index(c, off);
-    if (pg == NULL || pg->class_id != c->id || i * c->size != off || i >= c->perslab ||
-        !slab_chunk_is_free(pg, i))
-        return NULL;
-    c->free_head = *(void **)p;
+    }
     slab_chunk_set_live(pg, i);
     *owner = pg;
     *index = i;
     return p;
 }
 
-/* Puts a chunk taken by do_take_chunk back on top of c's free list. */
+/* Puts a chunk taken by do_take_chunk back on c's stack (the stack has room for every
+ * chunk of the class). */
 static void do_untake_chunk(slab_class *c, slab_page *pg, size_t i, char *p)
 {
-    *(void **)p = c->free_head;
-    c->free_head = p;
+    c->stack[c->top++] = (slab_entry){p, &pg->state[i]};
     slab_chunk_set_free(pg, i);
 }
 
@@ -92,19 +94,18 @@ static slab_status do_move(slab_t *s, slab_class *src, slab_class *dst, slab_rel
         return SLAB_BUSY;
     if (!evict && live > slab_class_free(src) - nfree)
         return SLAB_NOROOM;
-    slab_do_unlink_page_chunks(src, pg);
+    slab_do_drop_page_chunks(src, pg);
     for (unsigned i = 0; i < src->perslab && live > 0; i++) {
         if (slab_chunk_is_free(pg, i))
             continue;
         char *old = pg->base + (size_t)i * src->size;
         slab_page *npg = NULL;
         size_t ni = 0;
-        bool none_left = src->free_head == NULL;
-        char *fresh = none_left ? NULL : do_take_chunk(s, src, &npg, &ni);
-        int r = fresh != NULL || (evict && none_left) ? fn(ud, old, fresh, src->size) : 1;
+        char *fresh = do_take_chunk(s, src, &npg, &ni);
+        int r = fresh != NULL || evict ? fn(ud, old, fresh, src->size) : 1;
         if (r == SLAB_RELOCATE_DROPPED) {
             /* Freed as free_block frees without a size; the page is leaving, so the
-             * chunk goes to no free list. */
+             * chunk goes on no stack. */
             if (fresh != NULL)
                 do_untake_chunk(src, npg, ni, fresh);
             src->frees++;
@@ -115,8 +116,6 @@ static slab_status do_move(slab_t *s, slab_class *src, slab_class *dst, slab_rel
             if (fresh != NULL)
                 do_untake_chunk(src, npg, ni, fresh);
             do_relink(src, pg);
-            if (fresh == NULL && !none_left)
-                slab_do_rebuild_free_list(src);
             return SLAB_BUSY;
         }
         slab_chunk_set_free(pg, i);
@@ -127,6 +126,7 @@ static slab_status do_move(slab_t *s, slab_class *src, slab_class *dst, slab_rel
     return SLAB_OK;
 }
 
+/* dst locked, its stack with room for one more page. */
 static slab_status do_from_pool(slab_t *s, slab_class *dst)
 {
     slab_lock(s, &s->page_lock);
@@ -142,14 +142,6 @@ static slab_status do_from_pool(slab_t *s, slab_class *dst)
     slab_do_split(s, dst, pg);
     slab_do_page_link(dst, pg);
     return SLAB_OK;
-}
-
-static void report_cache_corrupt(const slab_t *s, const slab_class *c)
-{
-    alloc_report(&s->base, ALLOC_ECORRUPT, NULL,
-                 "a thread cache of class %u (%zu-byte chunks) held an entry that is no free "
-                 "chunk (a write after free?); the free list was rebuilt from the chunk states",
-                 c->id, c->size);
 }
 
 static slab_status reassign(alloc_t *a, unsigned src, unsigned dst, slab_relocate_fn fn,
@@ -169,14 +161,17 @@ static slab_status reassign(alloc_t *a, unsigned src, unsigned dst, slab_relocat
     if (first != NULL)
         slab_lock(s, &first->lock);
     slab_lock(s, &second->lock);
-    bool flushed = sc == NULL || slab_do_tc_flush_class(s, sc);
-    slab_status st = sc == NULL ? do_from_pool(s, dc) : do_move(s, sc, dc, fn, ud, evict);
+    if (sc != NULL)
+        slab_do_tc_flush_class(s, sc);
+    slab_status st;
+    if (dc != NULL && !slab_do_stack_reserve(dc, dc->total_pages + 1))
+        st = SLAB_NOMEM;
+    else
+        st = sc == NULL ? do_from_pool(s, dc) : do_move(s, sc, dc, fn, ud, evict);
     slab_unlock(s, &second->lock);
     if (first != NULL)
         slab_unlock(s, &first->lock);
     slab_tc_resume(s);
-    if (!flushed)
-        report_cache_corrupt(s, sc);
     return st;
 }
 
@@ -197,19 +192,17 @@ static size_t release_class(slab_t *s, slab_class *c)
 {
     size_t moved = 0;
     slab_lock(s, &c->lock);
-    bool flushed = slab_do_tc_flush_class(s, c);
+    slab_do_tc_flush_class(s, c);
     for (slab_page *pg = c->oldest, *next; pg != NULL; pg = next) {
         next = pg->newer;
         if (slab_page_nfree(s, pg) != c->perslab)
             continue;
-        slab_do_unlink_page_chunks(c, pg);
+        slab_do_drop_page_chunks(c, pg);
         slab_do_page_unlink(c, pg);
         do_give_page(s, NULL, pg);
         moved++;
     }
     slab_unlock(s, &c->lock);
-    if (!flushed)
-        report_cache_corrupt(s, c);
     return moved;
 }
 

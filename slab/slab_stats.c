@@ -179,42 +179,55 @@ static bool fail(check_ctx *k, const char *fmt, ...)
     return false;
 }
 
-/* Walks c's free list, marking each entry live so a repeated entry shows up as a
- * live chunk, then walks it again to mark them free again.  All locks held. */
+/* Walks c's stack, marking each entry live so a repeated entry shows up as a live
+ * chunk, checks the fresh range (still free, so on no stack), then marks the entries
+ * free again.  All locks held, caches flushed. */
 static bool check_free_list(const slab_t *s, slab_class *c, check_ctx *k)
 {
-    size_t n = 0;
     bool ok = true;
-    for (char *p = c->free_head; p != NULL; p = *(void **)p) {
+    size_t n = 0;
+    if (c->cap < c->total_pages * c->perslab)
+        return fail(k, "class %u: stack capacity %zu is below its %zu chunks", c->id, c->cap,
+                    c->total_pages * c->perslab);
+    if (c->top + c->fresh_n != slab_class_free(c))
+        return fail(k, "class %u: %zu stacked + %u fresh chunks but free_chunks = %zu", c->id,
+                    c->top, c->fresh_n, slab_class_free(c));
+    for (; n < c->top; n++) {
+        char *p = c->stack[n].p;
         slab_page *pg = slab_dir_find(s, p);
         size_t off = pg != NULL ? (size_t)(p - pg->base) : 0;
         size_t i = slab_chunk_index(c, off);
-        if (n == slab_class_free(c)) {
-            ok = fail(k, "class %u: free list is longer than free_chunks = %zu", c->id,
-                      slab_class_free(c));
-        } else if (pg == NULL || pg->class_id != c->id) {
-            ok = fail(k, "class %u: free-list entry %p is not in a page of this class", c->id,
+        if (pg == NULL || pg->class_id != c->id)
+            ok = fail(k, "class %u: stack entry %p is not in a page of this class", c->id,
                       (void *)p);
-        } else if (i * c->size != off || i >= c->perslab) {
-            ok = fail(k, "class %u: free-list entry %p is not at a chunk boundary", c->id,
+        else if (i * c->size != off || i >= c->perslab)
+            ok = fail(k, "class %u: stack entry %p is not at a chunk boundary", c->id,
                       (void *)p);
-        } else if (!slab_chunk_is_free(pg, i)) {
-            ok = fail(k, "class %u: free-list entry %p is listed twice or marked live", c->id,
+        else if (c->stack[n].state != &pg->state[i])
+            ok = fail(k, "class %u: stack entry %p names another chunk's state", c->id,
                       (void *)p);
-        }
+        else if (!slab_chunk_is_free(pg, i))
+            ok = fail(k, "class %u: stack entry %p is listed twice or marked live", c->id,
+                      (void *)p);
         if (!ok)
             break;
         slab_chunk_set_live(pg, i);
-        n++;
     }
-    size_t restored = 0;
-    for (char *p = c->free_head; restored < n; p = *(void **)p, restored++) {
+    if (ok && c->fresh_n != 0) {
+        const slab_page *pg = c->fresh_pg;
+        if (pg == NULL || pg->class_id != c->id || c->fresh_n > c->perslab)
+            ok = fail(k, "class %u: %u fresh chunks but no page of the class to take them "
+                      "from", c->id, c->fresh_n);
+        for (unsigned i = 0; ok && i < c->fresh_n; i++)
+            if (!slab_chunk_is_free(pg, i))
+                ok = fail(k, "class %u: fresh chunk %u of page %p is live or stacked", c->id,
+                          i, (void *)pg->base);
+    }
+    for (size_t r = 0; r < n; r++) {
+        char *p = c->stack[r].p;
         slab_page *pg = slab_dir_find(s, p);
         slab_chunk_set_free(pg, slab_chunk_index(c, (size_t)(p - pg->base)));
     }
-    if (ok && n != slab_class_free(c))
-        ok = fail(k, "class %u: free list has %zu entries but free_chunks = %zu", c->id, n,
-                  slab_class_free(c));
     return ok;
 }
 
@@ -228,6 +241,9 @@ static bool check_class(const slab_t *s, slab_class *c, check_ctx *k, size_t *us
                         (void *)pg->base, pg->class_id);
         if (slab_dir_find(s, pg->base) != pg)
             return fail(k, "page %p is missing from the page directory", (void *)pg->base);
+        if (SLAB_SLOT_CLASS(slab_dir_slot_of(s, pg->base)) != c->id)
+            return fail(k, "class %u: page %p is under class %u in the directory", c->id,
+                        (void *)pg->base, SLAB_SLOT_CLASS(slab_dir_slot_of(s, pg->base)));
         for (size_t i = 0; i < c->perslab; i++)
             if (pg->state[i] > 1)
                 return fail(k, "class %u: page %p has state %u for chunk %zu", c->id,
@@ -252,14 +268,18 @@ static bool check_class(const slab_t *s, slab_class *c, check_ctx *k, size_t *us
     return check_free_list(s, c, k);
 }
 
-/* States at or above perslab must be 0 (slab_page_nfree counts every byte). */
+/* The state at perslab must be SLAB_STATE_END and those above it 0 (the fast paths'
+ * test for a live chunk relies on the one, slab_page_nfree on the others). */
 static bool check_tail_bits(const slab_t *s, const slab_class *c, check_ctx *k)
 {
     for (const slab_page *pg = c->oldest; pg != NULL; pg = pg->newer) {
-        for (size_t i = c->perslab; i < s->state_bytes; i++) {
+        if (pg->state[c->perslab] != SLAB_STATE_END)
+            return fail(k, "class %u: page %p has state %u at perslab %u, not the end mark",
+                        c->id, (void *)pg->base, pg->state[c->perslab], c->perslab);
+        for (size_t i = c->perslab + 1; i < s->state_bytes; i++) {
             if (pg->state[i] != 0)
-                return fail(k, "class %u: page %p marks chunk %zu beyond perslab %u free",
-                            c->id, (void *)pg->base, i, c->perslab);
+                return fail(k, "class %u: page %p has state %u for chunk %zu beyond perslab %u",
+                            c->id, (void *)pg->base, pg->state[i], i, c->perslab);
         }
     }
     return true;
@@ -275,9 +295,7 @@ alloc_status slab_check(const alloc_t *a)
     slab_tc_quiesce(m);
     lock_all(s);
     for (unsigned id = 1; id <= s->nclasses; id++)
-        if (!slab_do_tc_flush_class(m, &m->classes[id]))
-            fail(&k, "class %u: a thread cache held an entry that is no free chunk of the "
-                 "class (a write after free?); the free list was rebuilt", id);
+        slab_do_tc_flush_class(m, &m->classes[id]);
     size_t pages = 0, used = 0;
     for (unsigned id = 1; id <= s->nclasses && !k.bad; id++) {
         slab_class *c = &m->classes[id];
@@ -287,8 +305,9 @@ alloc_status slab_check(const alloc_t *a)
     size_t pool = 0;
     for (const slab_page *pg = s->classes[0].oldest; pg != NULL && !k.bad; pg = pg->newer) {
         pool++;
-        if (pg->class_id != 0)
-            fail(&k, "pool page %p says class %u", (void *)pg->base, pg->class_id);
+        if (pg->class_id != 0 || SLAB_SLOT_CLASS(slab_dir_slot_of(s, pg->base)) != 0)
+            fail(&k, "pool page %p says class %u (directory: %u)", (void *)pg->base,
+                 pg->class_id, SLAB_SLOT_CLASS(slab_dir_slot_of(s, pg->base)));
     }
     if (!k.bad && pool != s->classes[0].total_pages)
         fail(&k, "pool: %zu pages in its list but %zu counted", pool,

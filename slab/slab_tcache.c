@@ -63,39 +63,16 @@ static void fold_bin(slab_class *c, slab_bin *b)
     atomic_store_explicit(&b->req_out, 0, memory_order_relaxed);
 }
 
-/* Splices bin b onto c's free list (its order kept, on top) and folds its counters;
- * c->lock held, b's owner not in its active window (or the caller).  false when an
- * entry is not a free chunk of c: the bin is then left as it was. */
-static bool do_flush_bin(slab_t *s, slab_class *c, slab_bin *b)
+/* Puts bin b's chunks on c's stack (the bin's top on top) and folds its counters;
+ * c->lock held, b's owner not in its active window (or the caller). */
+static void do_flush_bin(slab_class *c, slab_bin *b)
 {
     fold_bin(c, b);
     if (b->n == 0)
-        return b->head == NULL;
-    char *p = b->head, *tail = NULL;
-    for (unsigned k = 0; k < b->n; k++) {
-        size_t i;
-        if (p == NULL || slab_tc_check_free(s, c, b, p, &i) == NULL)
-            return false;
-        tail = p;
-        p = *(void **)p;
-    }
-    if (p != NULL)
-        return false;
-    *(void **)tail = c->free_head;
-    c->free_head = b->head;
-    b->head = NULL;
+        return; /* a class that never had a page has no stack to point into */
+    memcpy(c->stack + c->top, b->slots, b->n * sizeof *b->slots);
+    c->top += b->n;
     b->n = 0;
-    return true;
-}
-
-static void do_drop_class(slab_t *s, slab_class *c)
-{
-    for (slab_tcache *tc = s->tc_list; tc != NULL; tc = tc->next) {
-        fold_bin(c, &tc->bins[c->id]);
-        tc->bins[c->id].head = NULL;
-        tc->bins[c->id].n = 0;
-    }
-    slab_do_rebuild_free_list(c);
 }
 
 /* tc_lock held: blocks every cache and waits until no owner is in its active window. */
@@ -111,9 +88,6 @@ static void do_block(slab_t *s)
                 spins = 0;
             }
         }
-        /* Pages may change class now: no hint is trusted past this point. */
-        for (unsigned id = 1; id <= s->nclasses; id++)
-            tc->bins[id].hint_base = SLAB_NO_HINT;
     }
 }
 
@@ -139,25 +113,12 @@ void slab_tc_resume(slab_t *s)
     pthread_mutex_unlock(&s->tc_lock);
 }
 
-bool slab_do_tc_flush_class(slab_t *s, slab_class *c)
+void slab_do_tc_flush_class(slab_t *s, slab_class *c)
 {
     if (!s->tc_on)
-        return true;
-    bool ok = true;
+        return;
     for (slab_tcache *tc = s->tc_list; tc != NULL; tc = tc->next)
-        ok &= do_flush_bin(s, c, &tc->bins[c->id]);
-    if (!ok)
-        do_drop_class(s, c);
-    return ok;
-}
-
-void slab_tc_repair(slab_t *s, slab_class *c)
-{
-    slab_tc_quiesce(s);
-    slab_lock(s, &c->lock);
-    do_drop_class(s, c);
-    slab_unlock(s, &c->lock);
-    slab_tc_resume(s);
+        do_flush_bin(c, &tc->bins[c->id]);
 }
 
 void slab_class_counts(const slab_t *s, const slab_class *c, slab_counts *out)
@@ -208,15 +169,8 @@ static void tc_exit_thread(void *v)
     for (unsigned id = 1; id <= s->nclasses; id++) {
         slab_class *c = &s->classes[id];
         slab_lock(s, &c->lock);
-        bool ok = do_flush_bin(s, c, &tc->bins[id]);
+        do_flush_bin(c, &tc->bins[id]);
         slab_unlock(s, &c->lock);
-        if (!ok) {
-            do_block(s);
-            slab_lock(s, &c->lock);
-            do_drop_class(s, c);
-            slab_unlock(s, &c->lock);
-            do_unblock(s);
-        }
     }
     if (tc->prev != NULL)
         tc->prev->next = tc->next;
@@ -240,17 +194,24 @@ slab_tcache *slab_tc_lookup(slab_t *s)
     return tc;
 }
 
+/* One allocation: the cache, its bins, then every bin's slots (a few KiB: at most
+ * SLAB_TC_MAX pointers per class, fewer for big chunks). */
 static slab_tcache *tc_make(slab_t *s)
 {
-    size_t bytes = alloc_align_up(sizeof(slab_tcache) + (s->nclasses + 1) * sizeof(slab_bin),
-                                  SLAB_CACHE_LINE);
+    size_t head = sizeof(slab_tcache) + (s->nclasses + 1) * sizeof(slab_bin), slots = 0;
+    for (unsigned id = 1; id <= s->nclasses; id++)
+        slots += s->classes[id].tc_cap;
+    size_t bytes = alloc_align_up(head + slots * sizeof(slab_entry), SLAB_CACHE_LINE);
     slab_tcache *tc = aligned_alloc(SLAB_CACHE_LINE, bytes);
     if (tc == NULL)
         return NULL;
     memset(tc, 0, bytes);
     tc->s = s;
-    for (unsigned id = 0; id <= s->nclasses; id++)
-        tc->bins[id].hint_base = SLAB_NO_HINT;
+    slab_entry *next = (slab_entry *)(void *)((char *)tc + head);
+    for (unsigned id = 1; id <= s->nclasses; id++) {
+        tc->bins[id].slots = next;
+        next += s->classes[id].tc_cap;
+    }
     if (pthread_setspecific(s->tc_key, tc) != 0) {
         free(tc);
         return NULL;

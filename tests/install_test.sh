@@ -45,6 +45,16 @@ for a in $(find "$prefix" -name 'libkvalloc*.a'); do
   pkg-config --exists "$lib" || { echo "$lib is installed without $lib.pc" >&2; exit 1; }
 done
 
+echo "== alloc_api.h's inline block calls in each dialect, against the installed library"
+for flags in "-std=c99 -pedantic" "-std=gnu89" "-std=c11 -DALLOC_NO_INLINE" "-std=c11 -O2"; do
+  cc $flags -Wall -Werror -o "$work/inline" "$src/tests/install_consumer/inline_calls.c" \
+     $(pkg-config --cflags --libs kvalloc)
+  "$work/inline"
+done
+c++ -x c++ -std=c++17 -Wall -Werror -o "$work/inline_cxx" \
+    "$src/tests/install_consumer/inline_calls.c" $(pkg-config --cflags --libs kvalloc)
+"$work/inline_cxx"
+
 echo "== find_package(kvalloc)"
 cmake -S "$src/tests/install_consumer" -B "$work/consumer" \
       -DCMAKE_PREFIX_PATH="$prefix" -DEXAMPLE_SOURCE="$src/examples/switch_backend.c" \

@@ -55,7 +55,9 @@ if(json MATCHES "\"error_occurred\": true")
 endif()
 
 file(STRINGS ${WORKDIR}/smoke_ratios.csv ratios)
-foreach(target slab_hot_pair_64 slab_batch_256 slab_mt_hot_pair_64 zmalloc_jemalloc_every)
+foreach(target slab_hot_pair_64 slab_random_ws slab_batch_256 slab_mt_hot_pair_64
+               slab_mt_random_ws slab_mt_xthread_fastest zmalloc_jemalloc_every
+               zmalloc_libc_every)
   if(NOT ratios MATCHES "${target},")
     message(FATAL_ERROR "ratios file lacks target ${target}")
   endif()

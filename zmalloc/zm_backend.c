@@ -4,6 +4,7 @@
 #include "zm_internal.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,8 +94,7 @@ static inline void zm_shard_add(_Atomic uint64_t *c, uint64_t d, int rmw)
     if (rmw)
         atomic_fetch_add_explicit(c, d, memory_order_relaxed);
     else
-        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + d,
-                              memory_order_relaxed);
+        alloc_owned_add(c, d);
 }
 
 /* For freed and frees (see zm_shard): a plain store on x86 all the same. */
@@ -103,8 +103,7 @@ static inline void zm_shard_add_release(_Atomic uint64_t *c, uint64_t d, int rmw
     if (rmw)
         atomic_fetch_add_explicit(c, d, memory_order_release);
     else
-        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + d,
-                              memory_order_release);
+        alloc_owned_add_release(c, d);
 }
 
 static void zm_peak_raise(_Atomic uint64_t *peak, uint64_t v)
@@ -154,13 +153,14 @@ static inline void zm_count_free(zm_instance *z, uint64_t counted, uint64_t held
     zm_shard_add_release(&s->frees, 1, rmw);
 }
 
-/* The caller's shard when the caller owns it, else NULL (not yet claimed, another
- * thread's, or thread_safe = 0, where no shard is ever claimed): the lean paths' two
- * plain additions, everything else out of line. */
-static inline zm_shard *zm_own_shard(zm_instance *z)
+/* Whether the caller owns its shard (*out): not when it is not yet claimed, another
+ * thread's, or thread_safe = 0, where no shard is ever claimed.  Then the lean paths
+ * make their two plain additions; everything else is out of line. */
+static inline bool zm_own_shard(zm_instance *z, zm_shard **out)
 {
     zm_shard *s = &z->shard[zm_me.shard];
-    return atomic_load_explicit(&s->owner, memory_order_relaxed) == zm_me.self ? s : NULL;
+    *out = s;
+    return atomic_load_explicit(&s->owner, memory_order_relaxed) == zm_me.self;
 }
 
 ZM_NOINLINE static void zm_count_alloc_slow(zm_instance *z, uint64_t usable)
@@ -177,7 +177,7 @@ ZM_NOINLINE static void zm_count_free_slow(zm_instance *z, uint64_t usable)
 static inline void zm_count_alloc_lean(zm_instance *z, uint64_t usable)
 {
     zm_shard *s;
-    if (ZM_LIKELY((s = zm_own_shard(z)) != NULL)) {
+    if (ZM_LIKELY(zm_own_shard(z, &s))) {
         zm_shard_add(&s->used, usable, 0);
         zm_shard_add(&s->allocs, 1, 0);
     } else {
@@ -188,7 +188,7 @@ static inline void zm_count_alloc_lean(zm_instance *z, uint64_t usable)
 static inline void zm_count_free_lean(zm_instance *z, uint64_t usable)
 {
     zm_shard *s;
-    if (ZM_LIKELY((s = zm_own_shard(z)) != NULL)) {
+    if (ZM_LIKELY(zm_own_shard(z, &s))) {
         zm_shard_add_release(&s->freed, usable, 0);
         zm_shard_add_release(&s->frees, 1, 0);
     } else {
@@ -566,11 +566,118 @@ void zm_free_sized(alloc_t *a, void *p, size_t size)
         size_t usable = zm_je_table(z, size);
         zm_count_free_lean(z, usable);
         zm_tsan_release(p);
-        sdallocx(p, usable, 0);
+        z->base.je_sdallocx(p, usable, 0);
     } else {
         zm_free_sized_other(z, p, size);
     }
 }
+
+/* ---- the lean configurations' block calls --------------------------------------
+ * No prefix, no table, no limit (Redis's case): the base serves and the caller's shard
+ * counts.  create gives such an instance these instead of the general calls above, so
+ * none of them tests the configuration; anything unusual (a failure, size 0, a huge
+ * size) goes to the general path. */
+
+/* Over jemalloc: requests of 1..ZM_JE_TABLE_MAX bytes take jemalloc's own malloc and
+ * sized free with the usable size from the table, and count in the caller's own
+ * shard.  Each fast path ends in at most one call; the rest is out of line. */
+static void *zm_je_lean_malloc(alloc_t *a, size_t size)
+{
+    zm_instance *z = zm_of(a);
+    if (ZM_LIKELY(size - 1 < ZM_JE_TABLE_MAX)) {
+        void *p = zm_tsan_acquire(z->base.je_malloc(size));
+        zm_shard *s;
+        if (ZM_LIKELY(p != NULL && zm_own_shard(z, &s))) {
+            alloc_owned_add(&s->used, zm_je_table(z, size));
+            alloc_owned_add(&s->allocs, 1);
+            return p;
+        }
+        if (p != NULL) {
+            zm_count_alloc_slow(z, zm_je_table(z, size));
+            return p;
+        }
+    }
+    return zm_malloc_other(z, size);
+}
+
+static void zm_je_lean_free_sized(alloc_t *a, void *p, size_t size)
+{
+    zm_instance *z = zm_of(a);
+    zm_shard *s;
+    if (ZM_LIKELY(size - 1 < ZM_JE_TABLE_MAX && zm_own_shard(z, &s))) {
+        size_t usable = zm_je_table(z, size);
+        alloc_owned_add_release(&s->freed, usable);
+        alloc_owned_add_release(&s->frees, 1);
+        zm_tsan_release(p);
+        z->base.je_sdallocx(p, usable, 0);
+        return;
+    }
+    zm_free_sized_other(z, p, size);
+}
+
+/* Over glibc: its malloc and free, the usable size from the block's chunk header. */
+static void *zm_libc_lean_malloc(alloc_t *a, size_t size)
+{
+    zm_instance *z = zm_of(a);
+    if (ZM_LIKELY(size - 1 < ZM_MAX_REQUEST - 1)) {
+        void *p = zm_tsan_acquire(z->base.libc_malloc(size));
+        zm_shard *s;
+        if (ZM_LIKELY(p != NULL && z->base.libc_hdr && zm_own_shard(z, &s))) {
+            alloc_owned_add(&s->used, zm_glibc_hdr_usable(p));
+            alloc_owned_add(&s->allocs, 1);
+            return p;
+        }
+        if (p != NULL) {
+            zm_count_alloc_slow(z, zm_libc_usable(&z->base, p));
+            return p;
+        }
+    }
+    return zm_malloc_other(z, size);
+}
+
+ZM_NOINLINE static void zm_libc_lean_free_other(zm_instance *z, void *p)
+{
+    zm_release_lean(z, p, zm_libc_usable(&z->base, p));
+}
+
+static void zm_libc_lean_free(alloc_t *a, void *p)
+{
+    zm_instance *z = zm_of(a);
+    zm_shard *s;
+    if (ZM_LIKELY(z->base.libc_hdr && zm_own_shard(z, &s))) {
+        alloc_owned_add_release(&s->freed, zm_glibc_hdr_usable(p));
+        alloc_owned_add_release(&s->frees, 1);
+        zm_tsan_release(p);
+        z->base.libc_free(p);
+        return;
+    }
+    zm_libc_lean_free_other(z, p);
+}
+
+/* No check to make, so the size is not needed: the header has the usable size. */
+static void zm_libc_lean_free_sized(alloc_t *a, void *p, size_t size)
+{
+    (void)size;
+    zm_libc_lean_free(a, p);
+}
+
+const alloc_ops zm_ops_lean_jemalloc = {
+    .malloc = zm_je_lean_malloc,
+    .calloc = zm_calloc,
+    .realloc = zm_realloc,
+    .free = zm_free,
+    .free_sized = zm_je_lean_free_sized,
+    .usable_size = zm_usable_size,
+};
+
+const alloc_ops zm_ops_lean_libc = {
+    .malloc = zm_libc_lean_malloc,
+    .calloc = zm_calloc,
+    .realloc = zm_realloc,
+    .free = zm_libc_lean_free,
+    .free_sized = zm_libc_lean_free_sized,
+    .usable_size = zm_usable_size,
+};
 
 ZM_NOINLINE static void zm_count_resize_slow(zm_instance *z, uint64_t dused)
 {
@@ -580,7 +687,7 @@ ZM_NOINLINE static void zm_count_resize_slow(zm_instance *z, uint64_t dused)
 static inline void zm_count_resize_lean(zm_instance *z, uint64_t dused)
 {
     zm_shard *s;
-    if (ZM_LIKELY((s = zm_own_shard(z)) != NULL))
+    if (ZM_LIKELY(zm_own_shard(z, &s)))
         zm_shard_add(&s->used, dused, 0);
     else
         zm_count_resize_slow(z, dused);
@@ -731,5 +838,5 @@ size_t zm_used_memory(const alloc_t *a)
 
 int zm_is_instance(const alloc_t *a)
 {
-    return a != NULL && a->vt == &alloc_backend_zmalloc;
+    return a != NULL && alloc_vt(a) == &alloc_backend_zmalloc;
 }

@@ -1,6 +1,7 @@
-/* zm_base.c - setting up a base: finding glibc's own malloc_usable_size, finding
- * jemalloc's own malloc / realloc, and building jemalloc's size table (checked
- * against nallocx in debug builds) and checking its class rule above the table. */
+/* zm_base.c - setting up a base: finding glibc's own malloc_usable_size and checking
+ * its chunk header formula, finding jemalloc's own malloc / realloc / sdallocx, and
+ * building jemalloc's size table (checked against nallocx in debug builds) and
+ * checking its class rule above the table. */
 #define _GNU_SOURCE /* dladdr */
 #include "zm_base.h"
 
@@ -30,6 +31,47 @@ __attribute__((constructor)) static void zm_base_glibc_warm_up(void)
 }
 #endif
 
+/* The library object that defines `fn`, or NULL. */
+static const void *zm_object_of(void *fn)
+{
+    Dl_info info;
+    return dladdr(fn, &info) != 0 ? info.dli_fbase : NULL;
+}
+
+/* 1 when zm_glibc_hdr_usable may stand in for glibc's malloc_usable_size.  Nothing is
+ * read before a block until two things say glibc really serves __libc_malloc: the
+ * symbol this library calls is defined in glibc itself (a replacement by symbol, a
+ * sanitizer's, would not be), and a 1-byte block has more than 1 usable byte (a
+ * replacement by redirection, as Valgrind's, keeps glibc's addresses but reports the
+ * size asked for, and its blocks are fenced by redzones that must not be read).  Then
+ * the formula must give glibc's answer for heap chunks of several sizes and for a
+ * mapped one. */
+static int zm_glibc_hdr_checks(void *libc, size_t (*usable)(void *))
+{
+    void *own = dlsym(libc, "__libc_malloc"), *sym;
+    void *(*fn)(size_t) = __libc_malloc;
+    memcpy(&sym, &fn, sizeof sym);
+    if (own == NULL || zm_object_of(own) == NULL || zm_object_of(own) != zm_object_of(sym))
+        return 0;
+    void *one = __libc_malloc(1);
+    if (one == NULL)
+        return 0;
+    size_t got = usable(one);
+    __libc_free(one);
+    if (got <= 1)
+        return 0;
+    static const size_t sizes[] = {1, 8, 24, 25, 100, 1000, 4096, 70000, (size_t)4 << 20};
+    int ok = 1;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        void *p = __libc_malloc(sizes[i]);
+        if (p == NULL)
+            return 0;
+        ok &= zm_glibc_hdr_usable(p) == usable(p);
+        __libc_free(p);
+    }
+    return ok;
+}
+
 static alloc_status zm_base_init_libc(zm_base *b, char *msg, size_t msglen)
 {
     /* RTLD_NOLOAD: only the libc already mapped into the process will do; loading a
@@ -50,6 +92,11 @@ static alloc_status zm_base_init_libc(zm_base *b, char *msg, size_t msglen)
      * copy keeps -Wpedantic quiet about the ISO C conversion. */
     memcpy(&b->libc_usable, &sym, sizeof b->libc_usable);
     b->libc_handle = h;
+    /* The symbols as this library resolves them, as zm_base_malloc calls them (an
+     * interposer, if any, sees every block): their addresses, taken once. */
+    b->libc_malloc = __libc_malloc;
+    b->libc_free = __libc_free;
+    b->libc_hdr = zm_glibc_hdr_checks(h, b->libc_usable);
     return ALLOC_OK;
 }
 
@@ -58,13 +105,6 @@ static alloc_status zm_base_init_libc(zm_base *b, char *msg, size_t msglen)
 static void *zm_je_mallocx0(size_t n) { return mallocx(n, 0); }
 static void *zm_je_rallocx0(void *p, size_t n) { return rallocx(p, n, 0); }
 
-/* The library object that defines `fn`, or NULL. */
-static const void *zm_object_of(void *fn)
-{
-    Dl_info info;
-    return dladdr(fn, &info) != 0 ? info.dli_fbase : NULL;
-}
-
 /* Looks up malloc and realloc in the object that defines mallocx and takes them only
  * if both are defined there: `malloc` in the process may be a sanitizer's
  * interceptor or another allocator, and a block must go back to the heap it came from. */
@@ -72,6 +112,7 @@ static void zm_base_find_jemalloc(zm_base *b)
 {
     b->je_malloc = zm_je_mallocx0;
     b->je_realloc = zm_je_rallocx0;
+    b->je_sdallocx = sdallocx;
     void *mallocx_sym;
     void *(*mx)(size_t, int) = mallocx;
     memcpy(&mallocx_sym, &mx, sizeof mallocx_sym);
@@ -81,9 +122,9 @@ static void zm_base_find_jemalloc(zm_base *b)
     void *h = dlopen(info.dli_fname, RTLD_NOLOAD | RTLD_LAZY);
     if (h == NULL)
         return;
-    void *m = dlsym(h, "malloc"), *r = dlsym(h, "realloc");
-    if (m == NULL || r == NULL || zm_object_of(m) != info.dli_fbase ||
-        zm_object_of(r) != info.dli_fbase) {
+    void *m = dlsym(h, "malloc"), *r = dlsym(h, "realloc"), *d = dlsym(h, "sdallocx");
+    if (m == NULL || r == NULL || d == NULL || zm_object_of(m) != info.dli_fbase ||
+        zm_object_of(r) != info.dli_fbase || zm_object_of(d) != info.dli_fbase) {
         dlclose(h);
         return;
     }
@@ -91,6 +132,7 @@ static void zm_base_find_jemalloc(zm_base *b)
      * guarantees, copied to keep -Wpedantic quiet. */
     memcpy(&b->je_malloc, &m, sizeof b->je_malloc);
     memcpy(&b->je_realloc, &r, sizeof b->je_realloc);
+    memcpy(&b->je_sdallocx, &d, sizeof b->je_sdallocx);
     b->je_handle = h;
 }
 

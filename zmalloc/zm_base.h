@@ -10,6 +10,7 @@
 #include <jemalloc/jemalloc.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* glibc exports these under GLIBC_2.2.5; unlike malloc/free they are never overridden
  * by another allocator linked into the process, so a block from __libc_malloc always
@@ -42,6 +43,16 @@ typedef struct zm_base {
     /* glibc's own malloc_usable_size, looked up in libc.so.6: the global symbol is
      * weak and jemalloc's definition wins once jemalloc is linked. */
     size_t (*libc_usable)(void *p);
+    /* 1 when the usable size can be read from glibc's chunk header in place
+     * (zm_glibc_hdr_usable): __libc_malloc is glibc's own (not a checker's
+     * replacement, as under Valgrind) and the formula matched malloc_usable_size on
+     * heap and mapped chunks at create.  A call through libc_usable costs more than
+     * glibc's whole malloc fast path. */
+    int libc_hdr;
+    /* __libc_malloc and __libc_free: a call through the pointer is one jump where the
+     * PLT's is two. */
+    void *(*libc_malloc)(size_t n);
+    void (*libc_free)(void *p);
     void *libc_handle; /* dlopen reference held while the instance lives */
     /* jemalloc's own malloc and realloc: only malloc has jemalloc 5.3's allocation
      * fast path (mallocx(n, 0) costs ~2 ns more per malloc+free pair here).  Looked up
@@ -50,6 +61,9 @@ typedef struct zm_base {
      * mallocx / rallocx. */
     void *(*je_malloc)(size_t n);
     void *(*je_realloc)(void *p, size_t n);
+    /* jemalloc's sdallocx, by the same lookup: a call through the pointer is one jump
+     * where the PLT's is two. */
+    void (*je_sdallocx)(void *p, size_t n, int flags);
     void *je_handle;
     size_t je_rule_max; /* ZM_JE_RULE_MAX when the four-per-doubling rule held, else 0 */
     uint16_t je_usable[ZM_JE_TABLE_LEN];
@@ -85,18 +99,40 @@ static inline size_t zm_base_good(const zm_base *b, size_t n)
     return chunk - ZM_GLIBC_CHUNK_HDR;
 }
 
+/* glibc's malloc_usable_size, computed as it does (malloc.c's musable): the size
+ * word before the block holds the chunk size with three flag bits; a heap chunk's
+ * usable size is the chunk size less its 8-byte size word (the next chunk's prev_size
+ * word is ours), a mapped chunk's (IS_MMAPPED) less both header words.  Only when
+ * libc_hdr says this glibc was checked. */
+#define ZM_GLIBC_FLAG_BITS 7u
+#define ZM_GLIBC_IS_MMAPPED 2u
+
+static inline size_t zm_glibc_hdr_usable(const void *p)
+{
+    size_t word;
+    memcpy(&word, (const char *)p - sizeof word, sizeof word);
+    size_t chunk = word & ~(size_t)ZM_GLIBC_FLAG_BITS;
+    /* IS_MMAPPED is 2: times 4, the second header word's 8 bytes, without a branch. */
+    return chunk - sizeof word - (word & ZM_GLIBC_IS_MMAPPED) * (sizeof word / 2);
+}
+
+static inline size_t zm_libc_usable(const zm_base *b, const void *p)
+{
+    return b->libc_hdr ? zm_glibc_hdr_usable(p) : b->libc_usable((void *)p);
+}
+
 /* Usable size of a live base block. */
 static inline size_t zm_base_usable(const zm_base *b, const void *p)
 {
-    return b->kind == ZM_BASE_JEMALLOC ? sallocx(p, 0) : b->libc_usable((void *)p);
+    return b->kind == ZM_BASE_JEMALLOC ? sallocx(p, 0) : zm_libc_usable(b, p);
 }
 
 /* Usable size of a live block whose request (at allocation or at its last resize) was
  * n bytes: jemalloc serves every request from exactly the class nallocx names, in place
- * or not, so no lookup is needed (checked in debug builds); glibc is asked. */
+ * or not, so no lookup is needed (checked in debug builds); glibc's header says. */
 static inline size_t zm_base_usable_known(const zm_base *b, const void *p, size_t n)
 {
-    return b->kind == ZM_BASE_JEMALLOC ? zm_base_good(b, n) : b->libc_usable((void *)p);
+    return b->kind == ZM_BASE_JEMALLOC ? zm_base_good(b, n) : zm_libc_usable(b, p);
 }
 
 /* ThreadSanitizer sees neither base allocator (glibc reached through __libc_*,
@@ -159,7 +195,7 @@ static inline void zm_base_free(const zm_base *b, void *p, size_t usable)
 {
     zm_tsan_release(p);
     if (b->kind == ZM_BASE_JEMALLOC)
-        sdallocx(p, usable, 0);
+        b->je_sdallocx(p, usable, 0);
     else
         __libc_free(p);
 }

@@ -210,7 +210,10 @@ static alloc_status zm_create(const alloc_config *cfg, alloc_t **out)
         free(z);
         return ALLOC_ENOMEM;
     }
-    z->head.vt = &alloc_backend_zmalloc;
+    const alloc_ops *ops = &alloc_backend_zmalloc.ops;
+    if (z->lean)
+        ops = kind == ZM_BASE_JEMALLOC ? &zm_ops_lean_jemalloc : &zm_ops_lean_libc;
+    alloc_init_head(&z->head, &alloc_backend_zmalloc, ops);
     z->head.cfg = *cfg;
     z->head.cfg.backend = alloc_backend_zmalloc.name;
     z->head.cfg.zmalloc.base = zm_base_name(kind);
@@ -255,17 +258,19 @@ static size_t zm_alignment(const alloc_t *a)
 }
 
 const alloc_backend alloc_backend_zmalloc = {
+    .ops = {
+        .malloc = zm_malloc,
+        .calloc = zm_calloc,
+        .realloc = zm_realloc,
+        .free = zm_free,
+        .free_sized = zm_free_sized,
+        .usable_size = zm_usable_size,
+    },
     .name = "zmalloc",
     .defaults = zm_defaults,
     .check_config = zm_check_config,
     .create = zm_create,
     .destroy = zm_destroy,
-    .malloc = zm_malloc,
-    .calloc = zm_calloc,
-    .realloc = zm_realloc,
-    .free = zm_free,
-    .free_sized = zm_free_sized,
-    .usable_size = zm_usable_size,
     .good_size = zm_good_size,
     .check = zm_check,
     .get_stats = zm_get_stats,

@@ -90,6 +90,10 @@ typedef struct zm_totals {
     uint64_t used, held, allocs, frees, failed;
 } zm_totals;
 
+/* The block calls of the lean configurations (zm_backend.c): create gives a lean
+ * instance the table of its base, the others the backend's general one. */
+extern const alloc_ops zm_ops_lean_jemalloc, zm_ops_lean_libc;
+
 /* Sums the shards (and, with thread_safe, raises the sampled peaks). */
 void zm_totals_read(const zm_instance *z, zm_totals *t);
 

@@ -71,7 +71,7 @@ void tp_run_close(tp_run *r);
 /* Reads the JSON Google Benchmark wrote (--benchmark_out) and writes, when the path is
  * not NULL, csv_path (name,workload,allocator,param,ns_per_op,items_per_second: the
  * median of the repetitions, or of the runs when no aggregates were reported) and
- * ratios_path (the issue's four targets: measured ratio, limit, pass/miss).
+ * ratios_path (the issue's targets: measured ratio, limit, pass/miss).
  * 0 on success; -1 with a message on stderr. */
 int tp_report_convert(const char *json_path, const char *csv_path, const char *ratios_path);
 

@@ -1,5 +1,5 @@
 /* tp_report.c - turns the JSON Google Benchmark writes into throughput.csv (one median
- * per benchmark) and the ratios against the issue's four targets.  The JSON reader is a
+ * per benchmark) and the ratios against the issue's targets.  The JSON reader is a
  * small recursive-descent parser: it accepts any valid JSON, and keeps only the members
  * of the objects in the top-level "benchmarks" array that the report needs. */
 #include "tp.h"
@@ -344,6 +344,42 @@ static size_t build_cells(const bm_row *rows, size_t nrows, cell *cells)
     return ncells;
 }
 
+/* Cells in the benchmark matrix's order (workload, size, allocator), whatever order the
+ * JSON lists them in: with interleaved repetitions Google Benchmark writes each
+ * benchmark's aggregates when its last repetition ends, in random order.  Names the
+ * matrix does not have (a JSON from another build) follow, in file order. */
+typedef struct ranked {
+    size_t rank;
+    cell c;
+} ranked;
+
+static int cmp_rank(const void *a, const void *b)
+{
+    size_t x = ((const ranked *)a)->rank, y = ((const ranked *)b)->rank;
+    return (x > y) - (x < y);
+}
+
+static void order_cells(cell *cells, size_t n)
+{
+    ranked *r = malloc((n + 1) * sizeof *r);
+    if (r == NULL)
+        return; /* file order, then */
+    size_t nb = tp_bench_count();
+    for (size_t i = 0; i < n; i++) {
+        r[i].rank = nb + i;
+        for (size_t k = 0; k < nb; k++)
+            if (strcmp(tp_bench_at(k)->name, cells[i].name) == 0) {
+                r[i].rank = k;
+                break;
+            }
+        r[i].c = cells[i];
+    }
+    qsort(r, n, sizeof *r, cmp_rank);
+    for (size_t i = 0; i < n; i++)
+        cells[i] = r[i].c;
+    free(r);
+}
+
 static const cell *find_cell(const cell *cells, size_t n, const char *workload,
                              const char *allocator, const char *param)
 {
@@ -371,39 +407,73 @@ static void ratio_line(FILE *out, const char *target, const char *cellname,
         *worst = ratio;
 }
 
+/* One "<allocator> / <baseline> on every workload" target: a line per cell the baseline
+ * was measured in, then the worst ratio. */
+static void every_workload(FILE *out, const cell *cells, size_t n, const char *target,
+                           const char *allocator, const char *baseline, double limit)
+{
+    double worst = 0;
+    int any = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(cells[i].allocator, baseline) != 0 || cells[i].error)
+            continue;
+        char cellname[2 * NAME_MAX_LEN + 2];
+        snprintf(cellname, sizeof cellname, "%s%s%s", cells[i].workload,
+                 cells[i].param[0] ? "/" : "", cells[i].param);
+        ratio_line(out, target, cellname,
+                   find_cell(cells, n, cells[i].workload, allocator, cells[i].param),
+                   &cells[i], allocator, baseline, limit, &worst);
+        any = 1;
+    }
+    if (!any || isinf(worst))
+        fprintf(out, "%s,worst,%s,%s,,,,%.2f,n/a\n", target, allocator, baseline, limit);
+    else
+        fprintf(out, "%s,worst,%s,%s,,,%.3f,%.2f,%s\n", target, allocator, baseline, worst,
+                limit, worst <= limit ? "pass" : "miss");
+}
+
+/* slab-mt against the fastest other row of xthread/64: "stays the fastest row" is a
+ * ratio of at most 1 to it. */
+static void fastest_row(FILE *out, const cell *cells, size_t n, const char *target,
+                        const char *workload, const char *param, const char *allocator)
+{
+    const cell *best = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!cells[i].error && strcmp(cells[i].workload, workload) == 0 &&
+            strcmp(cells[i].param, param) == 0 && strcmp(cells[i].allocator, allocator) != 0 &&
+            (best == NULL || cells[i].ns < best->ns))
+            best = &cells[i];
+    char cellname[2 * NAME_MAX_LEN + 2];
+    snprintf(cellname, sizeof cellname, "%s/%s", workload, param);
+    ratio_line(out, target, cellname, find_cell(cells, n, workload, allocator, param), best,
+               allocator, best != NULL ? best->allocator : "fastest-other", 1.0, NULL);
+}
+
+/* The targets, as ratios of medians measured in the same run. */
 static void write_ratios(FILE *out, const cell *cells, size_t n)
 {
     fprintf(out, "target,cell,allocator,baseline,ns_per_op,baseline_ns_per_op,ratio,limit,"
                  "result\n");
     ratio_line(out, "slab_hot_pair_64", "hot_pair/64",
                find_cell(cells, n, "hot_pair", "slab", "64"),
-               find_cell(cells, n, "hot_pair", "jemalloc", "64"), "slab", "jemalloc", 0.5,
+               find_cell(cells, n, "hot_pair", "jemalloc", "64"), "slab", "jemalloc", 1.0,
                NULL);
+    ratio_line(out, "slab_random_ws", "random_ws", find_cell(cells, n, "random_ws", "slab", ""),
+               find_cell(cells, n, "random_ws", "jemalloc", ""), "slab", "jemalloc", 1.0, NULL);
     ratio_line(out, "slab_batch_256", "batch/256", find_cell(cells, n, "batch", "slab", "256"),
                find_cell(cells, n, "batch", "jemalloc", "256"), "slab", "jemalloc", 0.5, NULL);
     ratio_line(out, "slab_mt_hot_pair_64", "hot_pair/64",
                find_cell(cells, n, "hot_pair", "slab-mt", "64"),
-               find_cell(cells, n, "hot_pair", "jemalloc", "64"), "slab-mt", "jemalloc", 1.0,
+               find_cell(cells, n, "hot_pair", "jemalloc", "64"), "slab-mt", "jemalloc", 1.2,
                NULL);
-    /* "every workload": each cell jemalloc was measured in. */
-    double worst = 0;
-    int any = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(cells[i].allocator, "jemalloc") != 0 || cells[i].error)
-            continue;
-        char cellname[2 * NAME_MAX_LEN + 2];
-        snprintf(cellname, sizeof cellname, "%s%s%s", cells[i].workload,
-                 cells[i].param[0] ? "/" : "", cells[i].param);
-        ratio_line(out, "zmalloc_jemalloc_every", cellname,
-                   find_cell(cells, n, cells[i].workload, "zmalloc-jemalloc", cells[i].param),
-                   &cells[i], "zmalloc-jemalloc", "jemalloc", 1.15, &worst);
-        any = 1;
-    }
-    if (!any || isinf(worst))
-        fprintf(out, "zmalloc_jemalloc_every,worst,zmalloc-jemalloc,jemalloc,,,,1.15,n/a\n");
-    else
-        fprintf(out, "zmalloc_jemalloc_every,worst,zmalloc-jemalloc,jemalloc,,,%.3f,1.15,%s\n",
-                worst, worst <= 1.15 ? "pass" : "miss");
+    ratio_line(out, "slab_mt_random_ws", "random_ws",
+               find_cell(cells, n, "random_ws", "slab-mt", ""),
+               find_cell(cells, n, "random_ws", "jemalloc", ""), "slab-mt", "jemalloc", 1.2,
+               NULL);
+    fastest_row(out, cells, n, "slab_mt_xthread_fastest", "xthread", "64", "slab-mt");
+    every_workload(out, cells, n, "zmalloc_jemalloc_every", "zmalloc-jemalloc", "jemalloc",
+                   1.15);
+    every_workload(out, cells, n, "zmalloc_libc_every", "zmalloc-libc", "glibc", 1.15);
 }
 
 static char *read_file(const char *path, size_t *len)
@@ -454,6 +524,8 @@ int tp_report_convert(const char *json_path, const char *csv_path, const char *r
     cell *cells = calloc(nrows + 1, sizeof *cells);
     size_t ncells = cells ? build_cells(rows, nrows, cells) : 0;
     free(rows);
+    if (cells != NULL)
+        order_cells(cells, ncells);
     if (cells == NULL || (ncells == 0 && nrows > 0)) {
         fprintf(stderr, "alloc_throughput: out of memory\n");
         free(cells);
