@@ -111,17 +111,20 @@ SIM_CONFIGS := --config memcached --config memcached:lru=flat \
 SIM_STREAMS := --workload zipf:0.9,keys=500k --workload zipf:0.7,keys=200k,values=100-2000
 sim-report: release
 	@mkdir -p $(RESULTS) && rm -f $(RESULTS)/sim_*.csv
+	@# a second run replaces the sections the first one appended (they come last)
+	@[ ! -f $(RESULTS)/README.md ] || sed -i '/^### Hit ratio at equal memory/,$$d' $(RESULTS)/README.md
 	@for b in own held; do \
 	  $(ALLOCBENCH) sim $(SIM_STREAMS) $(SIM_CONFIGS) --memory 4m:256m:16 --budget $$b \
 	      --quiet --csv $(RESULTS)/sim_$$b.csv --svg $(RESULTS)/sim_mrc_$$b.svg \
 	      --readme $(RESULTS)/README.md \
 	      --title "Hit ratio at equal memory: built-in streams, budget $$b" || exit 1; \
 	  $(ALLOCBENCH) sim --trace bench/data/sample_trace.csv $(SIM_CONFIGS) \
-	      --memory 64k:2m:8 --budget $$b --quiet --csv $(RESULTS)/sim_sample_$$b.csv \
+	      --memory 1m:2m:6 --budget $$b --quiet --csv $(RESULTS)/sim_sample_$$b.csv \
 	      --svg $(RESULTS)/sim_mrc_sample_$$b.svg --readme $(RESULTS)/README.md \
 	      --title "Hit ratio at equal memory: the sample trace, budget $$b" || exit 1; \
 	done
-	$(ALLOCBENCH) sim --workload phase-shift:0.9,keys=200k --requests 2m --memory 32m \
+	$(ALLOCBENCH) sim --workload phase-shift:0.9,keys=200k,values=100-200,shift_values=2000-2200 \
+	    --requests 2m --memory 32m \
 	    --config memcached --config memcached:automove=0 --config redis:policy=allkeys-lru \
 	    --quiet --csv $(RESULTS)/sim_shift.csv --timeline-csv $(RESULTS)/sim_timeline.csv \
 	    --timeline-svg $(RESULTS)/sim_timeline.svg

@@ -13,6 +13,6 @@ set ylabel "hit ratio (gets)"
 set yrange [0:1]
 set title "Hit ratio over trace time"
 set grid
-set key outside right top vertical
+set key below horizontal maxcols 2
 plot for [i=0:nblocks-1] datafile index i using 1:2 with linespoints pointsize 0.5 \
      title columnheader(2)
