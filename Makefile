@@ -110,7 +110,7 @@ SIM_CONFIGS := --config memcached --config memcached:lru=flat \
                --config redis:policy=allkeys-lru --config redis:policy=allkeys-lfu
 SIM_STREAMS := --workload zipf:0.9,keys=500k --workload zipf:0.7,keys=200k,values=100-2000
 sim-report: release
-	@mkdir -p $(RESULTS) && rm -f $(RESULTS)/sim_*.csv
+	@mkdir -p $(RESULTS) && rm -f $(RESULTS)/sim.csv $(RESULTS)/sim_timeline.csv
 	@# a second run replaces the sections the first one appended (they come last)
 	@[ ! -f $(RESULTS)/README.md ] || sed -i '/^### Hit ratio at equal memory/,$$d' $(RESULTS)/README.md
 	@for b in own held; do \
