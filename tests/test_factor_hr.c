@@ -397,6 +397,24 @@ START_TEST(hit_ratio_needs_a_trace)
 }
 END_TEST
 
+/* A trace of gets writes nothing itself: plain `factor --trace` (no --by) fits the
+ * sizes a cache-aside cache stores for it, says so on stderr, and recommends a factor,
+ * where it used to stop with "the input has no sizes". */
+START_TEST(get_only_trace_fits_the_fills)
+{
+    char out[] = "/tmp/test_factor_hr_out_XXXXXX", errf[] = "/tmp/test_factor_hr_err_XXXXXX";
+    close(mkstemp(out));
+    close(mkstemp(errf));
+    char *a[] = {"factor", "--trace", trace_path, "--from", "1.2", "--to", "1.3"};
+    ck_assert_int_eq(run_main(a, 7, out, errf), 0);
+    ck_assert_ptr_nonnull(strstr(slurp(errf), "has no writes; fitting the sizes a "
+                                              "cache-aside cache stores"));
+    ck_assert_ptr_nonnull(strstr(slurp(out), "recommendation (by chunk efficiency): -f "));
+    unlink(out);
+    unlink(errf);
+}
+END_TEST
+
 /* A never-evicting cache-aside replay, request by request (raw sizes: key + value):
  *   0 a get        miss: fill a, 1 + 10 = 11
  *   0 a get        hit
@@ -457,6 +475,7 @@ static Suite *factor_hr_suite(void)
     tcase_add_test(tc, rows_are_the_simulator_runs_and_the_pick_is_their_argmax);
     tcase_add_test(tc, csv_has_hit_ratio_and_evictions);
     tcase_add_test(tc, hit_ratio_needs_a_trace);
+    tcase_add_test(tc, get_only_trace_fits_the_fills);
     tcase_add_test(tc, fill_hist_follows_the_request_rules);
     suite_add_tcase(s, tc);
     return s;

@@ -261,6 +261,14 @@ static int load_input(const cli *c, const char *wl_name, size_hist *h)
         rc = fill_hist_load(c->trace, c->item_memcached, h, err, sizeof err);
     } else if (c->trace) {
         rc = trace_size_hist(c->trace, c->item_memcached, h, err, sizeof err);
+        if (!rc && h->n == 0) {
+            /* a trace of gets writes nothing itself; a cache in front of it stores
+             * every object it misses, so those are the sizes to fit */
+            size_hist_free(h);
+            fprintf(stderr, "allocbench factor: %s has no writes; fitting the sizes a "
+                            "cache-aside cache stores for its gets\n", c->trace);
+            rc = fill_hist_load(c->trace, c->item_memcached, h, err, sizeof err);
+        }
     } else {
         rc = workload_size_hist(wl_name, c->ops, c->seed, c->item_memcached, h, err,
                                 sizeof err);
