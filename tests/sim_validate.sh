@@ -38,7 +38,7 @@ trap 'exit 130' INT TERM
 
 MEM_MB=8
 MEM=$((MEM_MB * 1024 * 1024))
-COLUMNS_WANT="workload,config,memory_limit,budget,requests,gets,hits,hit_ratio,byte_hit_ratio,sets,evictions,expired,live_objects,requested_bytes,counted_bytes,held_bytes,efficiency,pages_moved,requests_per_sec,clock_origin"
+COLUMNS_WANT="workload,config,memory_limit,budget,requests,gets,hits,hit_ratio,byte_hit_ratio,sets,evictions,expired,live_objects,requested_bytes,counted_bytes,held_bytes,efficiency,pages_moved,requests_per_sec,clock_origin,server_uptime"
 
 fail() {
     echo "FAIL: $*" >&2
@@ -72,7 +72,7 @@ if [ $smoke = 1 ]; then
             --csv "$WORK/$side.csv" 2>"$WORK/$side.err" || fail "replay on $side: $(cat "$WORK/$side.err")"
         cat "$WORK/$side.err"
         [ "$(head -n 1 "$WORK/$side.csv")" = "$COLUMNS_WANT" ] || fail "$side: CSV header differs from the simulator's columns"
-        [ "$(awk -F, 'END { print NR, NF }' "$WORK/$side.csv")" = "2 20" ] || fail "$side: want one row of 20 fields"
+        [ "$(awk -F, 'END { print NR, NF }' "$WORK/$side.csv")" = "2 21" ] || fail "$side: want one row of 21 fields"
     done
     # What the trace alone fixes, the same on both servers: every get/gets line is a
     # get; each miss is followed by one fill SET and each set/add/replace/cas line is
@@ -195,15 +195,17 @@ if [ "$real_only" = 1 ]; then
     exit 0
 fi
 
-# Each replay reports the unix time its schedule started at (clock_origin): the
-# simulation of that replay puts Redis's second and minute boundaries at the same
-# places (memcached's replay starts on one of the server's own ticks instead).
+# Each replay reports the unix time its schedule started at (clock_origin) and how many
+# seconds the server had run by then (server_uptime): the simulation of that replay puts
+# Redis's second and minute boundaries at the same places, and starts memcached's
+# automove window as many ticks early (memcached's replay starts on one of its ticks).
 first=1
 for t in steady shift; do
     for i in 0 1 2; do
         origin=$(csv_value "$WORK/real_${t}_$i.csv" clock_origin)
+        uptime=$(csv_value "$WORK/real_${t}_$i.csv" server_uptime)
         "$AB" sim --quiet --trace "$WORK/$t.csv" --config "${CONFIGS[$i]}" --memory "$MEM" \
-            --clock-origin "$origin" --csv "$WORK/sim_${t}_$i.csv" >/dev/null ||
+            --clock-origin "$origin" --server-uptime "$uptime" --csv "$WORK/sim_${t}_$i.csv" >/dev/null ||
             fail "allocbench sim on $t.csv, ${CONFIGS[$i]}"
         if [ $first = 1 ]; then head -n 1 "$WORK/sim_${t}_$i.csv"; first=0; fi
         tail -n +2 "$WORK/sim_${t}_$i.csv"

@@ -65,9 +65,10 @@ typedef struct client_proto {
     /* The configured limit in bytes (memcached `stats settings` maxbytes, Redis
      * CONFIG GET maxmemory; 0 = none). */
     int (*memory_limit)(client_conn *c, uint64_t *out, char *err, size_t errlen);
-    /* The server's own clock in whole seconds, for a server whose clock ticks on its
-     * own schedule (memcached: `stats` time, which moves once a second counted from
-     * the process start); NULL for a server whose clocks follow the wall clock. */
+    /* The ticks of the server's own clock since it started, for a server whose clock
+     * ticks on its own schedule (memcached: once a second counted from the process
+     * start; `stats` uptime is 2 at the start); NULL for a server whose clocks follow
+     * the wall clock. */
     int (*server_time)(client_conn *c, uint64_t *out, char *err, size_t errlen);
 } client_proto;
 

@@ -254,10 +254,18 @@ static int mc_memory_limit(client_conn *c, uint64_t *out, char *err, size_t errl
     return mc_stat_listing(c, "stats settings", f, 1, err, errlen);
 }
 
+/* memcached starts current_time 62 s after its process_started, and `uptime` reports
+ * current_time - 60: 2 before the first tick. */
+#define MC_UPTIME_AT_START 2
+
 static int mc_server_time(client_conn *c, uint64_t *out, char *err, size_t errlen)
 {
-    mc_field f[] = {{"time", out, 0}};
-    return mc_stat_listing(c, "stats", f, 1, err, errlen);
+    uint64_t uptime = 0;
+    mc_field f[] = {{"uptime", &uptime, 0}};
+    if (mc_stat_listing(c, "stats", f, 1, err, errlen) != 0)
+        return -1;
+    *out = uptime > MC_UPTIME_AT_START ? uptime - MC_UPTIME_AT_START : 0;
+    return 0;
 }
 
 const client_proto client_proto_memcached = {

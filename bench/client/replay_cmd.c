@@ -15,11 +15,12 @@
 #define DEFAULT_TIMEOUT_S 10
 
 /* The simulator's columns (allocbench sim), in its order, then the unix time the
- * schedule started at, which `allocbench sim --clock-origin` takes. */
+ * schedule started at and the seconds the server had run by then, which `allocbench
+ * sim --clock-origin` and `--server-uptime` take. */
 static const char replay_csv_columns[] =
     "workload,config,memory_limit,budget,requests,gets,hits,hit_ratio,byte_hit_ratio,"
     "sets,evictions,expired,live_objects,requested_bytes,counted_bytes,held_bytes,"
-    "efficiency,pages_moved,requests_per_sec,clock_origin\n";
+    "efficiency,pages_moved,requests_per_sec,clock_origin,server_uptime\n";
 
 static void usage(FILE *f)
 {
@@ -79,12 +80,12 @@ static void write_row(FILE *f, const char *trace_path, const char *config, uint6
     fprintf(f, ",%" PRIu64 ",own,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.6f", memory,
             r->requests, gets, hits, ratio(hits, gets), ratio(r->hit_bytes, r->get_bytes));
     fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-               ",%" PRIu64 ",%.6f,%" PRIu64 ",%.1f,%.6f\n",
+               ",%" PRIu64 ",%.6f,%" PRIu64 ",%.1f,%.6f,%" PRIu64 "\n",
             a->sets - b->sets, a->evictions - b->evictions, a->expired - b->expired,
             a->live_objects, a->requested_bytes, a->counted_bytes, a->held_bytes,
             ratio(a->requested_bytes, a->held_bytes), a->pages_moved - b->pages_moved,
             r->seconds > 0 ? (double)r->requests / r->seconds : 0.0,
-            (double)r->clock_origin_us / 1e6);
+            (double)r->clock_origin_us / 1e6, r->server_uptime_s);
 }
 
 static int write_csv(const char *path, const char *trace_path, const char *config,

@@ -84,8 +84,10 @@ static int replay_one(const replay_opts *o, client_conn *c, const payload_filler
  * advances current_time once a second counted from its start, and its maintainer,
  * crawler and automove run on those ticks, so a replay that starts on a tick sees the
  * same second boundaries as the simulator, which ticks at whole seconds of server time.
- * Polling `stats` every half millisecond finds the tick within that.  The unix time
- * of the start is kept for the clocks that follow the wall clock (Redis's). */
+ * Polling `stats` every half millisecond finds the tick within that.  The ticks the
+ * server had run by then (its maintainer's automove window fills from the start) and
+ * the unix time of the start (for the clocks that follow the wall clock, Redis's) are
+ * kept for the simulation of this replay. */
 static int align_start(const replay_opts *o, client_conn *c, replay_result *r, char *err,
                        size_t errlen)
 {
@@ -100,6 +102,7 @@ static int align_start(const replay_opts *o, client_conn *c, replay_result *r, c
             if (o->proto->server_time(c, &now, err, errlen) != 0)
                 return -1;
         } while (now == first && pace_now_ns() < deadline);
+        r->server_uptime_s = now;
     }
     pace_start(&r->pace);
     struct timespec wall;

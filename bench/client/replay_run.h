@@ -39,6 +39,7 @@ typedef struct replay_result {
     client_stats before, after;         /* the server's statistics */
     double seconds;                     /* from the first request to the last reply */
     uint64_t clock_origin_us;           /* unix time of the first request's schedule */
+    uint64_t server_uptime_s;           /* ticks of the server's own clock by then */
     pace pace;                          /* lag behind the schedule */
 } replay_result;
 

@@ -102,16 +102,18 @@ for entry in "${TRACES[@]}"; do
             first=0
         fi
         # each simulation takes the clock origin of the replay it is compared with,
-        # and keeps the replay's columns (the simulator's first 19, then clock_origin)
+        # and keeps the replay's columns (the simulator's first 19, then clock_origin
+        # and server_uptime)
         local_cfgs=(memcached "${POLICIES[@]/#/redis:policy=}")
         for i in "${!local_cfgs[@]}"; do
             cfg=${local_cfgs[$i]}
             one=$WORK/one_${name}_${mb}_1_$i.csv
-            origin=$(awk -F, 'NR == 2 { print $NF }' "$one" 2>/dev/null)
+            origin=$(awk -F, 'NR == 2 { print $20 }' "$one" 2>/dev/null)
+            uptime=$(awk -F, 'NR == 2 { print $21 }' "$one" 2>/dev/null)
             if "$AB" sim --trace "$WORK/$name.csv" --config "$cfg" --memory $((mb * 1048576)) \
-                   --clock-origin "${origin:-0}" --csv "$WORK/sim_one.csv" 2>"$WORK/sim.err" \
+                   --clock-origin "${origin:-0}" --server-uptime "${uptime:-0}" --csv "$WORK/sim_one.csv" 2>"$WORK/sim.err" \
                    >/dev/null; then
-                awk -F, -v OFS=, 'NR > 1 { $20 = $23; NF = 20; print }' "$WORK/sim_one.csv" \
+                awk -F, -v OFS=, 'NR > 1 { $20 = $23; $21 = $27; NF = 21; print }' "$WORK/sim_one.csv" \
                     >"$WORK/sim_cut.csv"
                 sed "s/^/sim,1,/" "$WORK/sim_cut.csv" >>"$WORK/sim.csv"
                 cat "$WORK/sim_cut.csv" >>"$WORK/sim_rows.csv"

@@ -34,10 +34,10 @@ typedef struct sim_params {
     sim_budget budget;
     uint64_t seed;         /* for every random choice the preset makes */
     uint64_t expect_keys;  /* sizing hint for the preset's tables (they still grow) */
-    /* Unix time, in microseconds, at server time 0: the phase of the clocks a real
-     * server reads from the wall clock (Redis's 1 s LRU clock and its LFU minutes).
-     * 0 starts them at a whole minute.  A live replay reports its own, so a
-     * simulation of it sees the same second and minute boundaries. */
+    /* Unix time, in microseconds, at server time 0 (the server's start): the phase of
+     * the clocks a real server reads from the wall clock (Redis's 1 s LRU clock and its
+     * LFU minutes).  0 starts them at a whole minute.  A live replay reports its own,
+     * so a simulation of it sees the same second and minute boundaries. */
     uint64_t clock_origin_us;
 } sim_params;
 

@@ -47,6 +47,9 @@ static void usage(FILE *f)
 "                   the second and minute boundaries of Redis's LRU and LFU clocks\n"
 "                   fall (default 0: at a whole minute).  allocbench replay reports\n"
 "                   the one a live run had in its clock_origin column.\n"
+"  --server-uptime S  seconds the server ran before the first request (default 0):\n"
+"                   memcached's maintainer and its 30 s automove window start that\n"
+"                   much earlier.  allocbench replay reports it (server_uptime).\n"
 "\n"
 "Configurations (default: memcached and redis:policy=allkeys-lru)\n"
 "  memcached[:OPTS]  memcached 1.6.18 with its defaults:\n");
@@ -71,9 +74,9 @@ static void usage(FILE *f)
 "                   hit_ratio,byte_hit_ratio,sets,evictions,expired,live_objects,\n"
 "                   requested_bytes,counted_bytes,held_bytes,efficiency,pages_moved,\n"
 "                   requests_per_sec,refused,time_scale,seed,clock_origin,\n"
-"                   structure_bytes,rounding_bytes (counted = requested + structure +\n"
-"                   rounding + free: the server's own bytes, size-class rounding, and\n"
-"                   counted bytes serving no object)\n"
+"                   structure_bytes,rounding_bytes,server_uptime (counted = requested\n"
+"                   + structure + rounding + free: the server's own bytes, size-class\n"
+"                   rounding, and counted bytes serving no object)\n"
 "  --svg FILE       miss-ratio curves: miss ratio against memory, one line per input and\n"
 "                   configuration (gnuplot; the data beside it as FILE.tsv)\n"
 "  --timeline-csv FILE  hit ratio over trace time (at most 60 spans) of every cell\n"
@@ -183,7 +186,7 @@ static void print_summary(const sim_cell *cells, const sim_result *res, size_t n
 
 int sim_main(int argc, char **argv)
 {
-    enum { O_BUDGET = 256, O_SCALE, O_NOFILL, O_SVG, O_TL_CSV, O_TL_SVG, O_ORIGIN, O_README, O_TITLE };
+    enum { O_BUDGET = 256, O_SCALE, O_NOFILL, O_SVG, O_TL_CSV, O_TL_SVG, O_ORIGIN, O_README, O_TITLE, O_UPTIME };
     static const struct option opts[] = {
         {"trace", required_argument, NULL, 't'},     {"workload", required_argument, NULL, 'w'},
         {"config", required_argument, NULL, 'c'},    {"memory", required_argument, NULL, 'm'},
@@ -195,6 +198,7 @@ int sim_main(int argc, char **argv)
         {"svg", required_argument, NULL, O_SVG},
         {"clock-origin", required_argument, NULL, O_ORIGIN},
         {"readme", required_argument, NULL, O_README},
+        {"server-uptime", required_argument, NULL, O_UPTIME},
         {"title", required_argument, NULL, O_TITLE},
         {"timeline-csv", required_argument, NULL, O_TL_CSV},
         {"timeline-svg", required_argument, NULL, O_TL_SVG},
@@ -204,7 +208,7 @@ int sim_main(int argc, char **argv)
     size_t ntraces = 0, nworkloads = 0, nconfigs = 0, nmem = 0;
     uint64_t memory[MAX_MEMORY];
     unsigned long long requests = 0, seed = 1, jobs = 0;
-    double scale = 1.0, origin = 0;
+    double scale = 1.0, origin = 0, uptime = 0;
     int no_fill = 0, quiet = 0, c;
     sim_budget budget = SIM_BUDGET_OWN;
     const char *csv = NULL, *svg = NULL, *tl_csv = NULL, *tl_svg = NULL, *readme = NULL,
@@ -263,6 +267,10 @@ int sim_main(int argc, char **argv)
         case O_TL_CSV: tl_csv = optarg; break;
         case O_TL_SVG: tl_svg = optarg; break;
         case O_README: readme = optarg; break;
+        case O_UPTIME:
+            if (parse_double(optarg, &uptime) != 0 || uptime < 0 || uptime > 1e9)
+                return bad("--server-uptime wants seconds, got '%s'", optarg);
+            break;
         case O_TITLE: title = optarg; break;
         case 'j':
             if (parse_count(optarg, &jobs) != 0 || jobs == 0 || jobs > 256)
@@ -341,6 +349,7 @@ int sim_main(int argc, char **argv)
                 cell->requests = requests ? requests : is_trace ? 0 : DEFAULT_REQUESTS;
                 cell->seed = seed;
                 cell->clock_origin_us = (uint64_t)(origin * 1e6 + 0.5);
+                cell->server_uptime_us = (uint64_t)(uptime * 1e6 + 0.5);
             }
     }
     size_t failed = sim_cells(cells, ncells, (unsigned)jobs, quiet, res);

@@ -247,7 +247,9 @@ int sim_run_preset(const sim_preset *p, const char *opts, const sim_cell *c, sim
         .budget = c->budget,
         .seed = c->seed,
         .expect_keys = c->gen != NULL ? c->gen->keys * (c->gen->shift_at > 0 ? 2 : 1) : 0,
-        .clock_origin_us = c->clock_origin_us,
+        .clock_origin_us = c->clock_origin_us > c->server_uptime_us
+                               ? c->clock_origin_us - c->server_uptime_us
+                               : 0,
     };
     sim_source src;
     if (source_open(&src, c, err, errlen) != 0)
@@ -278,7 +280,8 @@ int sim_run_preset(const sim_preset *p, const char *opts, const sim_cell *c, sim
         }
         /* request i of n in trace second t is sent at (t - t0 + i/n) x scale server
          * seconds: the live client's schedule, so both see the same clocks */
-        double base_us = (double)(src.batch_time - start_time) * c->time_scale * 1e6;
+        double base_us = (double)c->server_uptime_us +
+                         (double)(src.batch_time - start_time) * c->time_scale * 1e6;
         double step_us = c->time_scale * 1e6 / (double)src.batch_len;
         for (size_t i = 0; i < src.batch_len; i++) {
             p->advance(srv, (uint64_t)(base_us + step_us * (double)i));

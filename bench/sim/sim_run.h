@@ -23,7 +23,10 @@ typedef struct sim_cell {
     int no_fill;                 /* 1: a missed get stores nothing */
     unsigned long long requests; /* stream: how many; trace: at most this many, 0 = all */
     uint64_t seed;
-    uint64_t clock_origin_us;    /* sim_params.clock_origin_us */
+    uint64_t clock_origin_us;    /* unix time of the first request (0: unknown) */
+    uint64_t server_uptime_us;   /* how long the server ran before the first request:
+                                    the preset's clocks start that much earlier, as a
+                                    live server's maintainer and automove window do */
 } sim_cell;
 
 #define SIM_TIMELINE_POINTS 60
