@@ -45,17 +45,38 @@ static int unexpected(client_conn *c, const char *req, const char *line, size_t 
     return bench_error(err, errlen, "%s: unexpected reply to %s: '%s'", c->peer, req, q);
 }
 
+/* Sends one request line and reads the first line of the reply. */
+static int mc_request(client_conn *c, const char *req, size_t n, const char **line,
+                      size_t *len, char *err, size_t errlen)
+{
+    struct iovec iov = {.iov_base = (void *)req, .iov_len = n};
+    if (conn_send(c, &iov, 1, err, errlen) != 0)
+        return -1;
+    return conn_line(c, line, len, err, errlen);
+}
+
+/* A decimal number of n bytes at p: 0, or -1 when it is empty, too long or not all
+ * digits. */
+static int mc_number(const char *p, size_t n, unsigned long long *out)
+{
+    char num[24];
+    char *end;
+    if (n == 0 || n >= sizeof num)
+        return -1;
+    memcpy(num, p, n);
+    num[n] = '\0';
+    *out = strtoull(num, &end, 10);
+    return *end == '\0' ? 0 : -1;
+}
+
 static int mc_get(client_conn *c, const char *key, size_t klen, int *hit, char *err,
                   size_t errlen)
 {
     char head[MC_HEAD_MAX];
     int n = snprintf(head, sizeof head, "get %.*s\r\n", (int)klen, key);
-    struct iovec iov = {.iov_base = head, .iov_len = (size_t)n};
-    if (conn_send(c, &iov, 1, err, errlen) != 0)
-        return -1;
     const char *line;
     size_t len;
-    if (conn_line(c, &line, &len, err, errlen) != 0)
+    if (mc_request(c, head, (size_t)n, &line, &len, err, errlen) != 0)
         return -1;
     if (line_is(line, len, "END")) {
         *hit = 0;
@@ -67,15 +88,8 @@ static int mc_get(client_conn *c, const char *key, size_t klen, int *hit, char *
     const char *sp = line + len;
     while (sp > line && sp[-1] != ' ')
         sp--;
-    char num[24];
-    size_t nl = (size_t)(line + len - sp);
-    char *end;
-    if (nl == 0 || nl >= sizeof num)
-        return unexpected(c, "get", line, len, err, errlen);
-    memcpy(num, sp, nl);
-    num[nl] = '\0';
-    unsigned long long bytes = strtoull(num, &end, 10);
-    if (*end != '\0')
+    unsigned long long bytes;
+    if (mc_number(sp, (size_t)(line + len - sp), &bytes) != 0)
         return unexpected(c, "get", line, len, err, errlen);
     if (conn_read(c, NULL, bytes + 2, err, errlen) != 0 ||
         conn_line(c, &line, &len, err, errlen) != 0)
@@ -119,12 +133,9 @@ static int mc_del(client_conn *c, const char *key, size_t klen, int *deleted, ch
 {
     char head[MC_HEAD_MAX];
     int n = snprintf(head, sizeof head, "delete %.*s\r\n", (int)klen, key);
-    struct iovec iov = {.iov_base = head, .iov_len = (size_t)n};
-    if (conn_send(c, &iov, 1, err, errlen) != 0)
-        return -1;
     const char *line;
     size_t len;
-    if (conn_line(c, &line, &len, err, errlen) != 0)
+    if (mc_request(c, head, (size_t)n, &line, &len, err, errlen) != 0)
         return -1;
     if (line_is(line, len, "DELETED"))
         *deleted = 1;
@@ -169,16 +180,10 @@ static int mc_stat_listing(client_conn *c, const char *cmd, mc_field *fields, si
         for (size_t i = 0; i < nf; i++) {
             if (strlen(fields[i].name) != nlen || memcmp(fields[i].name, name, nlen) != 0)
                 continue;
-            char num[24];
-            size_t vl = (size_t)(line + len - (sp + 1));
-            char *end;
-            if (vl == 0 || vl >= sizeof num)
+            unsigned long long v;
+            if (mc_number(sp + 1, (size_t)(line + len - (sp + 1)), &v) != 0)
                 return unexpected(c, cmd, line, len, err, errlen);
-            memcpy(num, sp + 1, vl);
-            num[vl] = '\0';
-            *fields[i].dst = strtoull(num, &end, 10);
-            if (*end != '\0')
-                return unexpected(c, cmd, line, len, err, errlen);
+            *fields[i].dst = v;
             fields[i].seen = 1;
         }
     }
